@@ -1,0 +1,327 @@
+//! Access tokens for Central: OAuth2 client credentials or a static token.
+//!
+//! The cached token is refreshed before it expires (when less than the refresh buffer remains) and
+//! after Central rejects it with 401. Refreshing is single-flight: however many calls need a token
+//! at once, one request goes to the token endpoint and the others wait for its answer. A 401 only
+//! invalidates the token it was issued with, so a burst of 401s for the same stale token causes
+//! one refresh, not one per call.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::error::{ApiError, ErrorEnvelope};
+use super::routes::encode_query_component;
+use super::transport::{HttpRequest, Method, Transport};
+use crate::config::{Credentials, Secret};
+
+/// Lifetime assumed when the token endpoint omits `expires_in` (HPE documents 2 hours).
+const DEFAULT_EXPIRES_IN: Duration = Duration::from_secs(7200);
+
+/// A bearer token and the generation it belongs to.
+#[derive(Clone, Debug)]
+pub struct Bearer {
+    /// The token.
+    pub value: Secret,
+    /// Increases with every new token; a 401 names the generation it rejected.
+    pub generation: u64,
+}
+
+#[derive(Clone, Debug)]
+struct Cached {
+    bearer: Bearer,
+    /// Refresh proactively from this instant on (`None`: never, a static token).
+    refresh_at: Option<Instant>,
+    /// The token is unusable from this instant on.
+    expires_at: Option<Instant>,
+}
+
+/// What health checks need to know about the token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenStatus {
+    /// A token is cached.
+    pub has_token: bool,
+    /// Time left before it expires, when known.
+    pub expires_in: Option<Duration>,
+    /// Client credentials are configured, so tokens can be renewed.
+    pub renewable: bool,
+}
+
+/// The token cache.
+#[derive(Debug)]
+pub struct Auth {
+    token_url: String,
+    credentials: Credentials,
+    refresh_buffer: Duration,
+    timeout: Duration,
+    cached: Mutex<Option<Cached>>,
+    refresh: tokio::sync::Mutex<()>,
+    generation: AtomicU64,
+    token_requests: AtomicU64,
+}
+
+impl Auth {
+    /// A cache for `credentials`; a static token, when configured, is used until rejected.
+    pub fn new(
+        token_url: String,
+        credentials: Credentials,
+        refresh_buffer: Duration,
+        timeout: Duration,
+    ) -> Auth {
+        let cached = credentials.access_token.clone().map(|value| Cached {
+            bearer: Bearer {
+                value,
+                generation: 1,
+            },
+            refresh_at: None,
+            expires_at: None,
+        });
+        Auth {
+            token_url,
+            credentials,
+            refresh_buffer,
+            timeout,
+            cached: Mutex::new(cached),
+            refresh: tokio::sync::Mutex::new(()),
+            generation: AtomicU64::new(1),
+            token_requests: AtomicU64::new(0),
+        }
+    }
+
+    /// The token endpoint.
+    pub fn token_url(&self) -> &str {
+        &self.token_url
+    }
+
+    /// Requests sent to the token endpoint so far.
+    pub fn token_requests(&self) -> u64 {
+        self.token_requests.load(Ordering::Relaxed)
+    }
+
+    /// Why no call can be authenticated, if that is so.
+    pub fn missing_reason(&self) -> Option<String> {
+        self.credentials.missing_reason()
+    }
+
+    /// State of the cached token.
+    pub fn status(&self) -> TokenStatus {
+        let cached = self.snapshot();
+        let now = Instant::now();
+        TokenStatus {
+            has_token: cached
+                .as_ref()
+                .is_some_and(|c| c.expires_at.is_none_or(|e| e > now)),
+            expires_in: cached
+                .and_then(|c| c.expires_at)
+                .map(|e| e.saturating_duration_since(now)),
+            renewable: self.credentials.has_client_credentials(),
+        }
+    }
+
+    fn snapshot(&self) -> Option<Cached> {
+        match self.cached.lock() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    fn store(&self, value: Option<Cached>) {
+        match self.cached.lock() {
+            Ok(mut guard) => *guard = value,
+            Err(poisoned) => *poisoned.into_inner() = value,
+        }
+    }
+
+    /// A fresh cached token, if there is one that needs no refresh.
+    fn fresh(&self) -> Option<Bearer> {
+        let cached = self.snapshot()?;
+        let now = Instant::now();
+        cached
+            .refresh_at
+            .is_none_or(|at| at > now)
+            .then_some(cached.bearer)
+    }
+
+    /// A token for the next request: the cached one, or a new one (single-flight).
+    pub async fn bearer(&self, transport: &Transport) -> Result<Bearer, ApiError> {
+        if let Some(bearer) = self.fresh() {
+            return Ok(bearer);
+        }
+        let _turn = self.refresh.lock().await;
+        // Someone else may have refreshed while this call waited for its turn.
+        if let Some(bearer) = self.fresh() {
+            return Ok(bearer);
+        }
+        let previous = self.snapshot();
+        match self.fetch(transport).await {
+            Ok(bearer) => Ok(bearer),
+            Err(error) => {
+                // A proactive refresh failed, but the old token has not expired yet: keep using it.
+                let now = Instant::now();
+                match previous {
+                    Some(c) if c.expires_at.is_some_and(|e| e > now) => {
+                        tracing::warn!(error = %error, "token refresh failed; using the current token until it expires");
+                        Ok(c.bearer)
+                    }
+                    _ => Err(error),
+                }
+            }
+        }
+    }
+
+    /// Central rejected `rejected` with 401: get a different token (single-flight), or explain why
+    /// there cannot be one. `call` names the rejected request for the error message.
+    pub async fn renew_after_rejection(
+        &self,
+        rejected: &Bearer,
+        transport: &Transport,
+        call: &str,
+    ) -> Result<Bearer, ApiError> {
+        let _turn = self.refresh.lock().await;
+        if let Some(current) = self.snapshot()
+            && current.bearer.generation != rejected.generation
+            && current.expires_at.is_none_or(|e| e > Instant::now())
+        {
+            return Ok(current.bearer);
+        }
+        if !self.credentials.has_client_credentials() {
+            return Err(ApiError::StaticTokenRejected {
+                call: call.to_string(),
+            });
+        }
+        self.store(None);
+        self.fetch(transport).await
+    }
+
+    /// Requests a token from the token endpoint and caches it. Callers hold the refresh lock.
+    async fn fetch(&self, transport: &Transport) -> Result<Bearer, ApiError> {
+        let (Some(id), Some(secret)) =
+            (&self.credentials.client_id, &self.credentials.client_secret)
+        else {
+            return Err(ApiError::NotConfigured {
+                reason: self
+                    .credentials
+                    .missing_reason()
+                    .unwrap_or_else(|| "client credentials are missing".to_string()),
+            });
+        };
+        let body = format!(
+            "grant_type=client_credentials&client_id={}&client_secret={}",
+            encode_query_component(id),
+            encode_query_component(secret.expose())
+        );
+        self.token_requests.fetch_add(1, Ordering::Relaxed);
+        let started = Instant::now();
+        let response = transport
+            .send(HttpRequest {
+                method: Method::Post,
+                url: self.token_url.clone(),
+                headers: vec![
+                    (
+                        "Content-Type",
+                        "application/x-www-form-urlencoded".to_string(),
+                    ),
+                    ("Accept", "application/json".to_string()),
+                ],
+                body: Some(body.into_bytes()),
+                timeout: self.timeout,
+            })
+            .await
+            .map_err(|e| ApiError::TokenUnavailable {
+                token_url: self.token_url.clone(),
+                detail: e.to_string(),
+            })?;
+        if response.status != 200 {
+            return Err(ApiError::TokenRejected {
+                token_url: self.token_url.clone(),
+                status: response.status,
+                envelope: ErrorEnvelope::parse(&response.body),
+            });
+        }
+        let (token, expires_in) =
+            parse_token_response(&response.body).map_err(|detail| ApiError::TokenUnavailable {
+                token_url: self.token_url.clone(),
+                detail,
+            })?;
+        let generation = self.generation.fetch_add(1, Ordering::Relaxed) + 1;
+        let buffer = self.refresh_buffer.min(expires_in / 2);
+        let bearer = Bearer {
+            value: Secret::new(token),
+            generation,
+        };
+        self.store(Some(Cached {
+            bearer: bearer.clone(),
+            refresh_at: Some(started + expires_in.saturating_sub(buffer)),
+            expires_at: Some(started + expires_in),
+        }));
+        tracing::info!(
+            expires_in_s = expires_in.as_secs(),
+            generation,
+            "obtained a Central access token"
+        );
+        Ok(bearer)
+    }
+}
+
+/// Reads `access_token` and `expires_in` (number or numeric string) from a token response.
+fn parse_token_response(body: &[u8]) -> Result<(String, Duration), String> {
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| format!("the token response is not JSON ({e})"))?;
+    let token = value
+        .get("access_token")
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty())
+        .ok_or("the token response has no access_token")?;
+    let expires_in = match value.get("expires_in") {
+        Some(Value::Number(n)) => n.as_f64().filter(|s| *s > 0.0).map(Duration::from_secs_f64),
+        Some(Value::String(s)) => s
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|s| *s > 0.0)
+            .map(Duration::from_secs_f64),
+        _ => None,
+    }
+    .unwrap_or(DEFAULT_EXPIRES_IN);
+    Ok((token.to_string(), expires_in))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_response_parsing() {
+        let (t, e) = parse_token_response(
+            br#"{"access_token":"abc","token_type":"Bearer","expires_in":7199}"#,
+        )
+        .unwrap();
+        assert_eq!(t, "abc");
+        assert_eq!(e, Duration::from_secs(7199));
+        let (_, e) = parse_token_response(br#"{"access_token":"abc","expires_in":"900"}"#).unwrap();
+        assert_eq!(e, Duration::from_secs(900));
+        let (_, e) = parse_token_response(br#"{"access_token":"abc"}"#).unwrap();
+        assert_eq!(e, DEFAULT_EXPIRES_IN);
+        assert!(parse_token_response(br#"{"token":"abc"}"#).is_err());
+        assert!(parse_token_response(b"<html>").is_err());
+    }
+
+    #[test]
+    fn a_static_token_is_used_as_is() {
+        let auth = Auth::new(
+            "http://127.0.0.1:1/token".into(),
+            Credentials {
+                access_token: Some(Secret::new("static")),
+                ..Credentials::default()
+            },
+            Duration::from_secs(120),
+            Duration::from_secs(5),
+        );
+        let fresh = auth.fresh().unwrap();
+        assert_eq!(fresh.value.expose(), "static");
+        let status = auth.status();
+        assert!(status.has_token && !status.renewable && status.expires_in.is_none());
+    }
+}

@@ -1,0 +1,133 @@
+//! The catalogue of Central endpoints this server calls.
+//!
+//! A [`Route`] is a method plus a path template in the documented form
+//! (`/network-monitoring/v1/aps/{serial-number}`). The template, never the filled-in path, is what
+//! logs and metrics use as the `endpoint` label, so label values stay bounded. Path parameters are
+//! percent-encoded when a route is rendered, so a serial or WLAN name can never change the route.
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+use super::transport::Method;
+
+/// Characters left as they are in a path segment or query value (RFC 3986 unreserved).
+const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// One documented Central endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Route {
+    /// HTTP method.
+    pub method: Method,
+    /// Path template with `{param}` placeholders.
+    pub template: &'static str,
+}
+
+impl Route {
+    /// A GET route.
+    pub const fn get(template: &'static str) -> Route {
+        Route {
+            method: Method::Get,
+            template,
+        }
+    }
+
+    /// A POST route.
+    pub const fn post(template: &'static str) -> Route {
+        Route {
+            method: Method::Post,
+            template,
+        }
+    }
+
+    /// `GET /network-monitoring/v1/...`, for messages and logs.
+    pub fn call_name(&self) -> String {
+        format!("{} {}", self.method.as_str(), self.template)
+    }
+
+    /// Number of `{param}` placeholders.
+    pub fn param_count(&self) -> usize {
+        self.template.matches('{').count()
+    }
+
+    /// Fills the placeholders in order with percent-encoded `params`.
+    pub fn render(&self, params: &[String]) -> Result<String, String> {
+        if params.len() != self.param_count() {
+            return Err(format!(
+                "expected {} path parameter(s), got {}",
+                self.param_count(),
+                params.len()
+            ));
+        }
+        let mut out = String::with_capacity(self.template.len() + 16);
+        let mut rest = self.template;
+        for param in params {
+            let (Some(open), Some(close)) = (rest.find('{'), rest.find('}')) else {
+                return Err("malformed route template".to_string());
+            };
+            if param.trim().is_empty() {
+                return Err(format!("path parameter {} is empty", &rest[open..=close]));
+            }
+            out.push_str(&rest[..open]);
+            out.extend(utf8_percent_encode(param, UNRESERVED));
+            rest = &rest[close + 1..];
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+}
+
+/// Percent-encodes a query component (space as `%20`, quotes as `%27`).
+pub fn encode_query_component(value: &str) -> String {
+    utf8_percent_encode(value, UNRESERVED).to_string()
+}
+
+/// `GET /network-monitoring/v1/sites-health` (offset pagination).
+pub const SITES_HEALTH: Route = Route::get("/network-monitoring/v1/sites-health");
+/// `GET /network-monitoring/v1/devices` (cursor pagination).
+pub const DEVICES: Route = Route::get("/network-monitoring/v1/devices");
+/// `GET /network-monitoring/v1/aps` (cursor pagination).
+pub const APS: Route = Route::get("/network-monitoring/v1/aps");
+/// `GET /network-monitoring/v1/aps/{serial-number}`.
+pub const AP_DETAILS: Route = Route::get("/network-monitoring/v1/aps/{serial-number}");
+/// `GET /network-monitoring/v1/clients` (cursor pagination).
+pub const CLIENTS: Route = Route::get("/network-monitoring/v1/clients");
+
+/// Every route above, for documentation and label pre-initialisation.
+pub const ALL: &[Route] = &[SITES_HEALTH, DEVICES, APS, AP_DETAILS, CLIENTS];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_and_encodes_path_segments() {
+        assert_eq!(
+            AP_DETAILS.render(&["CN12AB34CD".into()]).unwrap(),
+            "/network-monitoring/v1/aps/CN12AB34CD"
+        );
+        // A hostile value cannot change the route, add a query or a fragment.
+        assert_eq!(
+            AP_DETAILS.render(&["../x?y#z w".into()]).unwrap(),
+            "/network-monitoring/v1/aps/..%2Fx%3Fy%23z%20w"
+        );
+    }
+
+    #[test]
+    fn rejects_wrong_arity_and_empty_params() {
+        assert!(AP_DETAILS.render(&[]).is_err());
+        assert!(AP_DETAILS.render(&[" ".into()]).is_err());
+        assert!(DEVICES.render(&["x".into()]).is_err());
+        assert_eq!(DEVICES.render(&[]).unwrap(), DEVICES.template);
+    }
+
+    #[test]
+    fn query_components_are_encoded() {
+        assert_eq!(
+            encode_query_component("status eq 'Connected'"),
+            "status%20eq%20%27Connected%27"
+        );
+    }
+}
