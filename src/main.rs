@@ -1,1 +1,53 @@
-fn main() {}
+//! `aruba-noc-mcp`: parse the command line, run one subcommand, map failures to exit codes
+//! (0 ok, 2 configuration or usage error, 1 other failure).
+
+use std::process::ExitCode;
+
+use aruba_noc_mcp::app::{self, Failure};
+use aruba_noc_mcp::cli::{self, Command};
+
+fn main() -> ExitCode {
+    let cli = match cli::parse(std::env::args_os()) {
+        Ok(cli) => cli,
+        Err(e) => return fail(&Failure::Config(e)),
+    };
+    let result = match &cli.command {
+        Command::Help => {
+            print!("{}", cli::help());
+            Ok(())
+        }
+        Command::Version => {
+            println!("aruba-noc-mcp {}", env!("CARGO_PKG_VERSION"));
+            Ok(())
+        }
+        Command::Serve { simulate, seed } => app::serve(&cli, *simulate, *seed),
+        Command::Check { simulate } => app::check(&cli, *simulate),
+        Command::Simulator {
+            listen,
+            seed,
+            token_lifetime,
+        } => app::simulator(*listen, *seed, *token_lifetime),
+        Command::Demo { seed } => run_demo(*seed),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&e),
+    }
+}
+
+#[cfg(feature = "simulator")]
+fn run_demo(seed: u64) -> Result<(), Failure> {
+    aruba_noc_mcp::demo::run(seed)
+}
+
+#[cfg(not(feature = "simulator"))]
+fn run_demo(_seed: u64) -> Result<(), Failure> {
+    Err(Failure::Other(
+        "this build has no simulator, so no demo (cargo feature `simulator`)".to_string(),
+    ))
+}
+
+fn fail(failure: &Failure) -> ExitCode {
+    eprintln!("aruba-noc-mcp: {failure}");
+    ExitCode::from(failure.exit_code())
+}

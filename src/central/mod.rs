@@ -189,9 +189,25 @@ impl Central {
                 elapsed_ms,
                 "Central call succeeded"
             ),
-            Err(e) => {
-                tracing::warn!(endpoint = request.route.template, method = request.route.method.as_str(), status = e.status(), error_kind = e.kind(), elapsed_ms, error = %e, "Central call failed")
-            }
+            // A 400, 404 or 409 answers the caller's request; only failures of Central, auth,
+            // limits or the network are warnings.
+            Err(e) if matches!(e.status(), Some(400 | 404 | 409)) => tracing::info!(
+                endpoint = request.route.template,
+                method = request.route.method.as_str(),
+                status = e.status(),
+                error = %e,
+                elapsed_ms,
+                "Central rejected the call"
+            ),
+            Err(e) => tracing::warn!(
+                endpoint = request.route.template,
+                method = request.route.method.as_str(),
+                status = e.status(),
+                error_kind = e.kind(),
+                error = %e,
+                elapsed_ms,
+                "Central call failed"
+            ),
         }
         outcome
     }

@@ -1,0 +1,224 @@
+//! The subcommands: what `serve`, `check` and `simulator` do once the command line is parsed.
+//! `main` only parses, dispatches here and maps [`Failure`] to an exit code.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rmcp::ServiceExt;
+
+use crate::central::{ApiRequest, Central, routes};
+use crate::cli::Cli;
+use crate::config::{Config, ConfigError, Inputs};
+use crate::server::NocServer;
+use crate::telemetry;
+use crate::tools::{self, Registry};
+
+/// Why a command failed, and so its exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    /// Bad configuration or usage: exit code 2.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// Anything else: exit code 1.
+    #[error("{0}")]
+    Other(String),
+}
+
+impl Failure {
+    /// The process exit code for this failure.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Config(_) => 2,
+            Failure::Other(_) => 1,
+        }
+    }
+}
+
+fn other(context: &str) -> impl FnOnce(std::io::Error) -> Failure + '_ {
+    move |e| Failure::Other(format!("{context}: {e}"))
+}
+
+/// Loads the configuration for `cli` from flags, the environment, the config file and secrets.
+pub fn load_config(cli: &Cli) -> Result<Config, Failure> {
+    let inputs = Inputs::from_process(cli.settings.clone(), cli.config_file.clone());
+    Ok(Config::load(&inputs)?)
+}
+
+/// The one runtime: current_thread, so MCP, timers and (later) the metrics listener share one
+/// thread; blocking HTTP runs on the transport's own worker threads.
+pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .max_blocking_threads(2)
+        .thread_name("aruba-noc-mcp")
+        .build()
+        .map_err(other("cannot start the runtime"))
+}
+
+fn log_startup(config: &Config) {
+    for warning in &config.warnings {
+        tracing::warn!("{warning}");
+    }
+    if let Some(reason) = config.central.credentials.missing_reason() {
+        tracing::warn!("{reason}; tool calls will explain this until it is fixed");
+    }
+}
+
+/// Starts the built-in simulator and points `config` at it (base URL, token URL, credentials).
+#[cfg(feature = "simulator")]
+pub fn start_simulator(
+    config: &mut Config,
+    seed: u64,
+) -> Result<crate::simulator::SimulatorHandle, Failure> {
+    use crate::simulator::{Simulator, SimulatorConfig};
+    let handle = Simulator::start(
+        std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        SimulatorConfig {
+            seed,
+            ..SimulatorConfig::default()
+        },
+    )
+    .map_err(|e| Failure::Other(format!("cannot start the simulator: {e}")))?;
+    config.central.base_url = handle.base_url();
+    config.central.token_url = handle.token_url();
+    config.central.credentials = crate::config::Credentials {
+        client_id: Some(handle.client_id().to_string()),
+        client_secret: Some(crate::config::Secret::new(handle.client_secret())),
+        access_token: None,
+    };
+    tracing::info!(base_url = %handle.base_url(), seed, "built-in Central simulator started");
+    Ok(handle)
+}
+
+#[cfg(not(feature = "simulator"))]
+fn no_simulator() -> Failure {
+    Failure::Config(ConfigError::Usage(
+        "this build has no simulator (cargo feature `simulator`)".to_string(),
+    ))
+}
+
+/// `serve [--simulate]`: the MCP server on stdio until stdin closes.
+pub fn serve(cli: &Cli, simulate: bool, seed: u64) -> Result<(), Failure> {
+    let mut config = load_config(cli)?;
+    telemetry::logging::init(&config.log);
+    #[cfg(feature = "simulator")]
+    let _simulator = if simulate {
+        Some(start_simulator(&mut config, seed)?)
+    } else {
+        None
+    };
+    #[cfg(not(feature = "simulator"))]
+    if simulate {
+        let _ = seed;
+        return Err(no_simulator());
+    }
+    log_startup(&config);
+    let registry = Registry::select(tools::catalogue(), &config.tools)
+        .map_err(|e| Failure::Config(ConfigError::Usage(e.to_string())))?;
+    let central = Arc::new(Central::new(config.central.clone()).map_err(other("cannot start the HTTP workers"))?);
+    tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        base_url = central.base_url(),
+        tools = registry.len(),
+        read_only = config.tools.read_only,
+        "aruba-noc-mcp serving MCP on stdio"
+    );
+    let server = NocServer::new(registry, central);
+    let runtime = runtime()?;
+    let result = runtime.block_on(async move {
+        let service = match server.serve(rmcp::transport::stdio_pipes()).await {
+            Ok(service) => service,
+            // The client closed stdin without initialising: a normal, if short, session.
+            Err(rmcp::service::ServerInitializeError::ConnectionClosed(_)) => return Ok(()),
+            Err(e) => return Err(Failure::Other(format!("MCP initialisation failed: {e}"))),
+        };
+        service
+            .waiting()
+            .await
+            .map_err(|e| Failure::Other(format!("MCP session ended with an error: {e}")))?;
+        Ok::<(), Failure>(())
+    });
+    // A pending stdin read cannot be cancelled; do not wait for it.
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    tracing::info!("stdin closed; exiting");
+    result
+}
+
+/// `check [--simulate]`: one token request and one cheap API call, reported on stdout.
+pub fn check(cli: &Cli, simulate: bool) -> Result<(), Failure> {
+    let mut config = load_config(cli)?;
+    telemetry::logging::init(&config.log);
+    #[cfg(feature = "simulator")]
+    let _simulator = if simulate {
+        Some(start_simulator(&mut config, crate::cli::DEFAULT_SEED)?)
+    } else {
+        None
+    };
+    #[cfg(not(feature = "simulator"))]
+    if simulate {
+        return Err(no_simulator());
+    }
+    for warning in &config.warnings {
+        println!("warning: {warning}");
+    }
+    if let Some(reason) = config.central.credentials.missing_reason() {
+        return Err(Failure::Other(format!("check failed: {reason}")));
+    }
+    let central = Central::new(config.central.clone()).map_err(other("cannot start the HTTP workers"))?;
+    let runtime = runtime()?;
+    runtime.block_on(async {
+        println!("Central API gateway: {}", central.base_url());
+        println!("Token endpoint:      {}", central.auth().token_url());
+        let started = Instant::now();
+        let page = central
+            .call(ApiRequest::new(routes::SITES_HEALTH).query("limit", 1).query("offset", 0))
+            .await
+            .map_err(|e| Failure::Other(format!("check failed: {e}. {}", e.advice())))?;
+        let status = central.auth().status();
+        let expires = status
+            .expires_in
+            .map_or_else(|| "a static token".to_string(), |d| format!("a token valid for {} s", d.as_secs()));
+        let sites = crate::tools::fields::count(&page.body, "total")
+            .map_or_else(|| "an unknown number of".to_string(), |n| n.to_string());
+        println!("Credentials:         OK ({expires})");
+        println!(
+            "API call:            OK ({} answered {} with {sites} site(s) in {} ms)",
+            routes::SITES_HEALTH.call_name(),
+            page.status,
+            started.elapsed().as_millis()
+        );
+        Ok(())
+    })
+}
+
+/// `simulator`: the fake Central in the foreground until killed.
+#[cfg(feature = "simulator")]
+pub fn simulator(listen: std::net::SocketAddr, seed: u64, token_lifetime: Duration) -> Result<(), Failure> {
+    use crate::simulator::{Simulator, SimulatorConfig};
+    let handle = Simulator::start(
+        listen,
+        SimulatorConfig {
+            seed,
+            token_lifetime,
+            ..SimulatorConfig::default()
+        },
+    )
+    .map_err(|e| Failure::Other(format!("cannot start the simulator: {e}")))?;
+    println!("Central simulator (seed {seed}) listening on {}", handle.base_url());
+    println!("Point aruba-noc-mcp at it with:");
+    println!("  ARUBA_BASE_URL={}", handle.base_url());
+    println!("  ARUBA_TOKEN_URL={}", handle.token_url());
+    println!("  ARUBA_CLIENT_ID={}", handle.client_id());
+    println!("  ARUBA_CLIENT_SECRET={}", handle.client_secret());
+    println!("Request journal: {}/_simulator/journal", handle.base_url());
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    handle.wait();
+    Ok(())
+}
+
+/// `simulator` in a build without the simulator.
+#[cfg(not(feature = "simulator"))]
+pub fn simulator(_: std::net::SocketAddr, _: u64, _: Duration) -> Result<(), Failure> {
+    Err(no_simulator())
+}

@@ -1,0 +1,275 @@
+//! The command line: subcommands, their options, and setting flags (`--api-timeout 20`) that
+//! override the environment. Parsed with `lexopt`; every mistake is a [`ConfigError::Usage`]
+//! (exit code 2) that names the offending flag.
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::config::{ConfigError, SETTINGS, setting_by_key};
+
+/// What to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// MCP server on stdio; `simulate` starts the built-in simulator and points at it.
+    Serve {
+        /// Use the built-in simulator instead of the configured Central.
+        simulate: bool,
+        /// Simulator data seed.
+        seed: u64,
+    },
+    /// Verify configuration and credentials.
+    Check {
+        /// Check against the built-in simulator.
+        simulate: bool,
+    },
+    /// The simulator alone.
+    Simulator {
+        /// Listen address.
+        listen: SocketAddr,
+        /// Data seed.
+        seed: u64,
+        /// Lifetime of issued tokens.
+        token_lifetime: Duration,
+    },
+    /// The end-to-end demonstration.
+    Demo {
+        /// Simulator data seed.
+        seed: u64,
+    },
+    /// Print help.
+    Help,
+    /// Print the version.
+    Version,
+}
+
+/// A parsed command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cli {
+    /// The subcommand.
+    pub command: Command,
+    /// `--config PATH`.
+    pub config_file: Option<PathBuf>,
+    /// Setting flags by setting key.
+    pub settings: BTreeMap<String, String>,
+}
+
+/// Default simulator seed.
+pub const DEFAULT_SEED: u64 = 42;
+
+fn usage(message: impl Into<String>) -> ConfigError {
+    ConfigError::Usage(message.into())
+}
+
+fn text(value: OsString, flag: &str) -> Result<String, ConfigError> {
+    value
+        .into_string()
+        .map_err(|_| usage(format!("{flag}: the value is not valid UTF-8")))
+}
+
+fn number<T: std::str::FromStr>(value: OsString, flag: &str, expected: &str) -> Result<T, ConfigError> {
+    let t = text(value, flag)?;
+    t.trim()
+        .parse()
+        .map_err(|_| usage(format!("{flag}: {t:?} is not valid; expected {expected}")))
+}
+
+/// Parses `args` (including the program name).
+pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Cli, ConfigError> {
+    use lexopt::prelude::*;
+    let mut parser = lexopt::Parser::from_iter(args);
+    let mut subcommand: Option<String> = None;
+    let mut simulate = false;
+    let mut seed = DEFAULT_SEED;
+    let mut listen: Option<SocketAddr> = None;
+    let mut token_lifetime = Duration::from_secs(7200);
+    let mut config_file = None;
+    let mut settings = BTreeMap::new();
+    let mut help = false;
+    let mut version = false;
+
+    while let Some(arg) = parser.next().map_err(|e| usage(e.to_string()))? {
+        match arg {
+            Short('h') | Long("help") => help = true,
+            Short('V') | Long("version") => version = true,
+            Long("simulate") => simulate = true,
+            Long("seed") => {
+                seed = number(parser.value().map_err(|e| usage(e.to_string()))?, "--seed", "a whole number")?;
+            }
+            Long("listen") => {
+                listen = Some(number(
+                    parser.value().map_err(|e| usage(e.to_string()))?,
+                    "--listen",
+                    "IP:PORT, e.g. 127.0.0.1:8443",
+                )?);
+            }
+            Long("token-lifetime") => {
+                let secs: u64 = number(
+                    parser.value().map_err(|e| usage(e.to_string()))?,
+                    "--token-lifetime",
+                    "a whole number of seconds from 1 to 86400",
+                )?;
+                if !(1..=86_400).contains(&secs) {
+                    return Err(usage("--token-lifetime: expected a whole number of seconds from 1 to 86400"));
+                }
+                token_lifetime = Duration::from_secs(secs);
+            }
+            Long("config") => {
+                config_file = Some(PathBuf::from(parser.value().map_err(|e| usage(e.to_string()))?));
+            }
+            Long(flag) => {
+                let flag = flag.to_string();
+                let key = flag.replace('-', "_");
+                let Some(setting) = setting_by_key(&key) else {
+                    return Err(usage(format!("unknown option --{flag}")));
+                };
+                let value = if setting.switch {
+                    match parser.optional_value() {
+                        Some(v) => text(v, &format!("--{flag}"))?,
+                        None => "true".to_string(),
+                    }
+                } else {
+                    text(parser.value().map_err(|e| usage(e.to_string()))?, &format!("--{flag}"))?
+                };
+                settings.insert(key, value);
+            }
+            Value(value) if subcommand.is_none() => subcommand = Some(text(value, "command")?),
+            Value(value) => {
+                return Err(usage(format!("unexpected argument {:?}", value.to_string_lossy())));
+            }
+            Short(c) => return Err(usage(format!("unknown option -{c}"))),
+        }
+    }
+
+    let command = if help {
+        Command::Help
+    } else if version {
+        Command::Version
+    } else {
+        match subcommand.as_deref() {
+            None | Some("serve") => Command::Serve { simulate, seed },
+            Some("check") => Command::Check { simulate },
+            Some("demo") => Command::Demo { seed },
+            Some("simulator") => Command::Simulator {
+                listen: listen.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0))),
+                seed,
+                token_lifetime,
+            },
+            Some(other) => {
+                return Err(usage(format!(
+                    "unknown command {other:?}; commands: serve, check, simulator, demo"
+                )));
+            }
+        }
+    };
+    let only_for = |what: &str, allowed: bool| -> Result<(), ConfigError> {
+        if allowed { Ok(()) } else { Err(usage(format!("{what} does not apply to this command"))) }
+    };
+    match &command {
+        Command::Simulator { .. } => {
+            only_for("--simulate", !simulate)?;
+            only_for("setting flags", settings.is_empty() && config_file.is_none())?;
+        }
+        Command::Demo { .. } => {
+            only_for("setting flags", settings.is_empty() && config_file.is_none())?;
+            only_for("--listen", listen.is_none())?;
+        }
+        Command::Serve { .. } | Command::Check { .. } => only_for("--listen", listen.is_none())?,
+        Command::Help | Command::Version => {}
+    }
+    Ok(Cli {
+        command,
+        config_file,
+        settings,
+    })
+}
+
+/// The `--help` text.
+pub fn help() -> String {
+    let mut out = format!(
+        "aruba-noc-mcp {} — an MCP server for NOC work on HPE Aruba Networking Central\n\n\
+USAGE:\n\
+  aruba-noc-mcp [serve] [--simulate] [--config PATH] [SETTING FLAGS]\n\
+  aruba-noc-mcp check [--simulate] [--config PATH] [SETTING FLAGS]\n\
+  aruba-noc-mcp simulator [--listen 127.0.0.1:PORT] [--seed N] [--token-lifetime SECS]\n\
+  aruba-noc-mcp demo [--seed N]\n\
+  aruba-noc-mcp --version | --help\n\n\
+COMMANDS:\n\
+  serve       MCP server on stdin/stdout against the configured Central (default)\n\
+  serve --simulate\n\
+              the same against a built-in Central simulator on 127.0.0.1 (no credentials)\n\
+  check       one token request and one cheap API call; exit 0 when both work\n\
+  simulator   the Central simulator alone; prints its base URL, token URL and credentials\n\
+  demo        simulator + this binary as an MCP server over pipes + a scripted client session\n\n\
+SETTING FLAGS (each overrides its environment variable, which overrides the config file;\n\
+default config file: {}):\n",
+        env!("CARGO_PKG_VERSION"),
+        crate::config::DEFAULT_CONFIG_FILE
+    );
+    for s in SETTINGS {
+        let flag = format!("--{}{}", s.key.replace('_', "-"), if s.switch { "" } else { " V" });
+        out.push_str(&format!("  {flag:<34} {:<34} {}\n", s.env, s.help));
+    }
+    out.push_str(
+        "\nCREDENTIALS (never flags): ARUBA_CLIENT_ID, ARUBA_CLIENT_SECRET or ARUBA_ACCESS_TOKEN,\n\
+or files aruba_client_id, aruba_client_secret, aruba_access_token in $CREDENTIALS_DIRECTORY,\n\
+/run/secrets, /secrets or /etc/aruba-noc-mcp/secrets.\n\n\
+EXIT CODES: 0 ok, 2 configuration or usage error, 1 other failure.\n",
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(args: &[&str]) -> Result<Cli, ConfigError> {
+        parse(std::iter::once("aruba-noc-mcp").chain(args.iter().copied()).map(OsString::from))
+    }
+
+    #[test]
+    fn defaults_to_serve() {
+        let cli = p(&[]).unwrap();
+        assert_eq!(cli.command, Command::Serve { simulate: false, seed: DEFAULT_SEED });
+        assert_eq!(p(&["serve", "--simulate", "--seed", "7"]).unwrap().command, Command::Serve { simulate: true, seed: 7 });
+    }
+
+    #[test]
+    fn setting_flags_become_settings() {
+        let cli = p(&["serve", "--api-timeout", "20", "--read-only", "--toolsets=monitoring", "--config", "/tmp/c.toml"]).unwrap();
+        assert_eq!(cli.settings.get("api_timeout").map(String::as_str), Some("20"));
+        assert_eq!(cli.settings.get("read_only").map(String::as_str), Some("true"));
+        assert_eq!(cli.settings.get("toolsets").map(String::as_str), Some("monitoring"));
+        assert_eq!(cli.config_file, Some(PathBuf::from("/tmp/c.toml")));
+    }
+
+    #[test]
+    fn simulator_options() {
+        let cli = p(&["simulator", "--listen", "127.0.0.1:8080", "--token-lifetime", "5"]).unwrap();
+        assert_eq!(
+            cli.command,
+            Command::Simulator { listen: "127.0.0.1:8080".parse().unwrap(), seed: DEFAULT_SEED, token_lifetime: Duration::from_secs(5) }
+        );
+    }
+
+    #[test]
+    fn mistakes_name_the_flag() {
+        assert!(p(&["--bogus"]).unwrap_err().to_string().contains("--bogus"));
+        assert!(p(&["frobnicate"]).unwrap_err().to_string().contains("frobnicate"));
+        assert!(p(&["simulator", "--listen", "localhost"]).unwrap_err().to_string().contains("--listen"));
+        assert!(p(&["--api-timeout"]).unwrap_err().to_string().contains("api-timeout"));
+        assert!(p(&["demo", "--base-url", "http://x"]).is_err());
+        assert_eq!(p(&["--help"]).unwrap().command, Command::Help);
+        assert_eq!(p(&["-V"]).unwrap().command, Command::Version);
+    }
+
+    #[test]
+    fn help_lists_every_setting() {
+        let h = help();
+        for s in SETTINGS {
+            assert!(h.contains(s.env), "{}", s.env);
+        }
+    }
+}

@@ -1,0 +1,253 @@
+//! `aruba-noc-mcp demo`: a real end-to-end run on one machine, no credentials needed.
+//!
+//! 1. The Central simulator starts in this process on 127.0.0.1.
+//! 2. This binary is launched again as `serve`, pointed at the simulator through the environment
+//!    and a temporary `$CREDENTIALS_DIRECTORY` holding the simulator's client id and secret.
+//! 3. This process acts as an MCP client (rmcp) over the child's stdin/stdout: `initialize`,
+//!    `tools/list`, and a scripted series of tool calls, printing a readable transcript.
+//! 4. It prints the upstream requests the simulator received, and exits 0 only when every step
+//!    behaved as expected (errors included: the bad calls must fail the right way).
+
+use std::path::PathBuf;
+use std::process::Stdio;
+
+use rmcp::ServiceExt;
+use rmcp::model::{CallToolRequestParams, CallToolResult, ContentBlock, JsonObject};
+use rmcp::service::{Peer, RoleClient};
+use rmcp::transport::TokioChildProcess;
+use serde_json::{Value, json};
+
+use crate::app::{Failure, runtime};
+use crate::simulator::{Simulator, SimulatorConfig, SimulatorHandle};
+
+const RULE: &str = "────────────────────────────────────────────────────────────────────────";
+
+/// Runs the demo with simulator data from `seed`.
+pub fn run(seed: u64) -> Result<(), Failure> {
+    let simulator = Simulator::start(
+        std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        SimulatorConfig {
+            seed,
+            ..SimulatorConfig::default()
+        },
+    )
+    .map_err(|e| Failure::Other(format!("cannot start the simulator: {e}")))?;
+    let credentials = CredentialsDir::create(&simulator)?;
+    println!("aruba-noc-mcp {} demo", env!("CARGO_PKG_VERSION"));
+    println!("Central simulator (seed {seed}) on {}", simulator.base_url());
+    let runtime = runtime()?;
+    let outcome = runtime.block_on(session(&simulator, &credentials.path));
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    print_journal(&simulator);
+    drop(credentials);
+    simulator.shutdown();
+    match outcome {
+        Ok(0) => {
+            println!("\nDemo finished: every step behaved as expected.");
+            Ok(())
+        }
+        Ok(n) => Err(Failure::Other(format!("demo: {n} step(s) did not behave as expected"))),
+        Err(e) => Err(e),
+    }
+}
+
+/// A private temporary directory with the simulator's credentials as secret files.
+struct CredentialsDir {
+    path: PathBuf,
+}
+
+impl CredentialsDir {
+    fn create(simulator: &SimulatorHandle) -> Result<CredentialsDir, Failure> {
+        let path = std::env::temp_dir().join(format!("aruba-noc-mcp-demo-{}", std::process::id()));
+        let io = |e: std::io::Error| Failure::Other(format!("demo: cannot write {}: {e}", path.display()));
+        std::fs::create_dir_all(&path).map_err(io)?;
+        std::fs::write(path.join("aruba_client_id"), simulator.client_id()).map_err(io)?;
+        std::fs::write(path.join("aruba_client_secret"), simulator.client_secret()).map_err(io)?;
+        Ok(CredentialsDir { path })
+    }
+}
+
+impl Drop for CredentialsDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+/// One scripted call and what must come of it.
+struct Step {
+    title: &'static str,
+    tool: &'static str,
+    arguments: Value,
+    expect_error: bool,
+}
+
+async fn session(simulator: &SimulatorHandle, credentials: &std::path::Path) -> Result<usize, Failure> {
+    let exe = std::env::current_exe().map_err(|e| Failure::Other(format!("demo: cannot find this binary: {e}")))?;
+    let mut command = tokio::process::Command::new(exe);
+    command
+        .arg("serve")
+        .env("ARUBA_BASE_URL", simulator.base_url())
+        .env("ARUBA_TOKEN_URL", simulator.token_url())
+        .env("CREDENTIALS_DIRECTORY", credentials)
+        .env("ARUBA_METRICS_ADDR", "off")
+        .env("ARUBA_LOG", "error")
+        .env("ARUBA_LOG_FORMAT", "text")
+        .env_remove("ARUBA_ACCESS_TOKEN")
+        .env_remove("ARUBA_TOOLSETS")
+        .env_remove("ARUBA_TOOLS")
+        .env_remove("ARUBA_READ_ONLY");
+    let (transport, _stderr) = TokioChildProcess::builder(command)
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| Failure::Other(format!("demo: cannot launch the MCP server: {e}")))?;
+    let client = ()
+        .serve(transport)
+        .await
+        .map_err(|e| Failure::Other(format!("demo: MCP initialize failed: {e}")))?;
+
+    println!("\n{RULE}\n→ initialize");
+    if let Some(info) = client.peer_info() {
+        let server = info.server_info.as_ref();
+        println!(
+            "← server {} {} (protocol {})",
+            server.map_or("?", |s| s.name.as_str()),
+            server.map_or("?", |s| s.version.as_str()),
+            info.protocol_version
+        );
+        if let Some(instructions) = &info.instructions {
+            println!("  instructions: {}…", instructions.chars().take(110).collect::<String>());
+        }
+    }
+
+    println!("\n{RULE}\n→ tools/list");
+    let tools = client
+        .list_all_tools()
+        .await
+        .map_err(|e| Failure::Other(format!("demo: tools/list failed: {e}")))?;
+    for t in &tools {
+        let read_only = t.annotations.as_ref().and_then(|a| a.read_only_hint).unwrap_or(false);
+        println!(
+            "← {:<22} {}{}",
+            t.name,
+            t.title.as_deref().unwrap_or(""),
+            if read_only { " (read-only)" } else { "" }
+        );
+    }
+
+    let peer = client.peer().clone();
+    let mut failures = 0;
+    let sites = call(&peer, &Step {
+        title: "Which sites need attention?",
+        tool: "get_sites_health",
+        arguments: json!({}),
+        expect_error: false,
+    }, &mut failures)
+    .await?;
+    let first_site = sites
+        .as_ref()
+        .and_then(|s| s["sites"].get(0).cloned())
+        .unwrap_or(Value::Null);
+
+    call(&peer, &Step {
+        title: "Which devices are offline?",
+        tool: "get_device_list",
+        arguments: json!({"status": "OFFLINE"}),
+        expect_error: false,
+    }, &mut failures)
+    .await?;
+    let aps = call(&peer, &Step {
+        title: "A page of access points",
+        tool: "get_device_list",
+        arguments: json!({"device_type": "ACCESS_POINT", "limit": 5}),
+        expect_error: false,
+    }, &mut failures)
+    .await?;
+    let ap_serial = aps
+        .as_ref()
+        .and_then(|a| a["devices"][0]["serial_number"].as_str().map(str::to_string))
+        .unwrap_or_else(|| "UNKNOWN0000".to_string());
+    call(&peer, &Step {
+        title: "One access point in detail",
+        tool: "get_ap_details",
+        arguments: json!({"serial_number": ap_serial}),
+        expect_error: false,
+    }, &mut failures)
+    .await?;
+    call(&peer, &Step {
+        title: "Clients, without saying which site (the server never guesses)",
+        tool: "list_all_clients",
+        arguments: json!({}),
+        expect_error: true,
+    }, &mut failures)
+    .await?;
+    call(&peer, &Step {
+        title: "Clients at the first site, by name",
+        tool: "list_all_clients",
+        arguments: json!({"site_name": first_site["site_name"], "limit": 5}),
+        expect_error: false,
+    }, &mut failures)
+    .await?;
+    call(&peer, &Step {
+        title: "An AP that does not exist (Central answers 404)",
+        tool: "get_ap_details",
+        arguments: json!({"serial_number": "NOSUCHAP01"}),
+        expect_error: true,
+    }, &mut failures)
+    .await?;
+    call(&peer, &Step {
+        title: "A bad argument (rejected before any request to Central)",
+        tool: "get_device_list",
+        arguments: json!({"limit": 5000}),
+        expect_error: true,
+    }, &mut failures)
+    .await?;
+
+    client
+        .cancel()
+        .await
+        .map_err(|e| Failure::Other(format!("demo: closing the session failed: {e}")))?;
+    Ok(failures)
+}
+
+/// Calls one tool, prints the exchange, and returns its structured content.
+async fn call(peer: &Peer<RoleClient>, step: &Step, failures: &mut usize) -> Result<Option<Value>, Failure> {
+    let arguments: JsonObject = step.arguments.as_object().cloned().unwrap_or_default();
+    println!("\n{RULE}\n{}\n→ tools/call {} {}", step.title, step.tool, Value::Object(arguments.clone()));
+    let result: CallToolResult = peer
+        .call_tool(CallToolRequestParams::new(step.tool).with_arguments(arguments))
+        .await
+        .map_err(|e| Failure::Other(format!("demo: tools/call {} failed: {e}", step.tool)))?;
+    let is_error = result.is_error == Some(true);
+    let first_text = result.content.iter().find_map(|c| match c {
+        ContentBlock::Text(t) => Some(t.text.clone()),
+        _ => None,
+    });
+    println!(
+        "← {}{}",
+        if is_error { "isError: " } else { "" },
+        first_text.as_deref().unwrap_or("(no text)")
+    );
+    if is_error != step.expect_error {
+        *failures += 1;
+        println!(
+            "  !! expected {}",
+            if step.expect_error { "an error" } else { "success" }
+        );
+    }
+    Ok(result.structured_content)
+}
+
+fn print_journal(simulator: &SimulatorHandle) {
+    let journal = simulator.journal();
+    println!("\n{RULE}\nUpstream requests the simulator received ({}):", journal.len());
+    for entry in journal {
+        let query: Vec<String> = entry.query.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let auth = match entry.authorization.as_deref() {
+            Some(a) if a.starts_with("Bearer ") => "Bearer …",
+            Some(_) => "other auth",
+            None => "no auth",
+        };
+        let query = if query.is_empty() { String::new() } else { format!("?{}", query.join("&")) };
+        println!("  {} {}{query}  [{auth}] → {}", entry.method, entry.path, entry.status);
+    }
+}

@@ -1,0 +1,15 @@
+//! aruba-noc-mcp
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod app;
+pub mod central;
+pub mod cli;
+pub mod config;
+#[cfg(feature = "simulator")]
+pub mod demo;
+pub mod server;
+#[cfg(feature = "simulator")]
+pub mod simulator;
+pub mod telemetry;
+pub mod tools;

@@ -1,0 +1,106 @@
+//! The MCP server: identity, instructions for the model, and `tools/list` / `tools/call`
+//! dispatch over the [`Registry`].
+//!
+//! Unknown tool names are JSON-RPC errors (-32602); tools excluded by configuration get an
+//! `isError` refusal that says why; everything a tool does wrong or Central does wrong comes back
+//! as an `isError` result. Each call runs in a tracing span carrying the tool name, the MCP request
+//! id and a generated call id, so every log line it causes can be correlated.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, Implementation, ListToolsResult,
+    PaginatedRequestParams, ServerCapabilities, ServerConfig,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData, RoleServer, ServerHandler};
+use tracing::Instrument;
+
+use crate::central::Central;
+use crate::tools::{Registry, ToolContext};
+
+/// Server name reported in `initialize`.
+pub const SERVER_NAME: &str = "aruba-noc-mcp";
+
+/// Guidance sent to the model in `initialize`.
+pub const INSTRUCTIONS: &str = "Tools for operating an HPE Aruba Networking Central network \
+(NOC work). Start with get_sites_health to see which sites are degraded and to learn site ids and \
+names; get_device_list finds devices (filter by type, status or site) and their serial numbers; \
+get_ap_details explains one access point; list_all_clients needs a site (site_id or site_name) and \
+lists its clients. Never invent ids: take them from earlier results, or ask the user when a tool \
+lists the choices. Lists are paginated: pass the returned `next` (or `next_offset`) to continue. \
+Results carry structured data plus a short summary; quote numbers from them rather than estimating. \
+When a tool returns an error, read it: it says which argument to fix or what Central answered \
+(status, errorCode, debugId).";
+
+/// The MCP handler.
+#[derive(Clone)]
+pub struct NocServer {
+    registry: Arc<Registry>,
+    central: Arc<Central>,
+    calls: Arc<AtomicU64>,
+}
+
+impl NocServer {
+    /// A server offering `registry`'s tools against `central`.
+    pub fn new(registry: Registry, central: Arc<Central>) -> NocServer {
+        NocServer {
+            registry: Arc::new(registry),
+            central,
+            calls: Arc::new(AtomicU64::new(0)),
+        }
+    }
+}
+
+impl ServerHandler for NocServer {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(
+                Implementation::new(SERVER_NAME, env!("CARGO_PKG_VERSION"))
+                    .with_title("Aruba NOC (HPE Aruba Networking Central)"),
+            )
+            .with_instructions(INSTRUCTIONS)
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        Ok(ListToolsResult::with_all_items(self.registry.list()))
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let name = request.name.to_string();
+        let Some(spec) = self.registry.get(&name) else {
+            return match self.registry.refusal(&name) {
+                Some(refusal) => Ok(refusal.into_result().into()),
+                None => Err(ErrorData::invalid_params(
+                    format!("unknown tool {name:?}; tools/list shows the tools this server offers"),
+                    None,
+                )),
+            };
+        };
+        let call_id = format!("{:x}-{}", std::process::id(), self.calls.fetch_add(1, Ordering::Relaxed) + 1);
+        let span = tracing::info_span!("tool_call", tool = %name, request_id = %context.id, call_id = %call_id);
+        let ctx = ToolContext {
+            central: Arc::clone(&self.central),
+        };
+        let arguments = request.arguments.unwrap_or_default();
+        async move {
+            let started = Instant::now();
+            let result = spec.call(ctx, arguments).await;
+            let outcome = if result.is_error == Some(true) { "error" } else { "ok" };
+            tracing::info!(outcome, elapsed_ms = started.elapsed().as_secs_f64() * 1000.0, "tool call finished");
+            Ok(result.into())
+        }
+        .instrument(span)
+        .await
+    }
+}

@@ -1,0 +1,3 @@
+//! Telemetry: logs now; metrics, the HTTP listener and analytics join here.
+
+pub mod logging;

@@ -1,0 +1,226 @@
+//! Decoding and validating tool arguments.
+//!
+//! Arguments are decoded with the field path in every error (`argument limit: invalid type …`),
+//! unknown arguments are refused with the list of accepted ones, and each argument type checks its
+//! own bounds through [`Validate`]. A failure becomes an `isError` result that says what to fix, and
+//! no request reaches Central.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use super::ToolError;
+
+/// Bounds and format checks an argument struct applies after decoding.
+pub trait Validate {
+    /// Checks the decoded arguments; the error names the argument and the accepted form.
+    fn validate(&mut self) -> Result<(), ToolError>;
+}
+
+/// Decodes `arguments` into `A` and validates it.
+pub fn decode<A: DeserializeOwned + Validate>(arguments: Map<String, Value>) -> Result<A, ToolError> {
+    let value = Value::Object(arguments);
+    let mut args: A = serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        let message = if path == "." {
+            inner
+        } else {
+            format!("argument `{path}`: {inner}")
+        };
+        ToolError::InvalidArgument(message)
+    })?;
+    args.validate()?;
+    Ok(args)
+}
+
+/// `Err` naming `name` unless `min <= value <= max`.
+pub fn check_range(name: &str, value: i64, min: i64, max: i64) -> Result<(), ToolError> {
+    if value < min || value > max {
+        return Err(ToolError::InvalidArgument(format!(
+            "argument `{name}`: {value} is out of range; expected a whole number from {min} to {max}"
+        )));
+    }
+    Ok(())
+}
+
+/// Trims `value`; `None` when empty. Longer than `max` characters is an error naming `name`.
+pub fn clean_text(name: &str, value: Option<String>, max: usize) -> Result<Option<String>, ToolError> {
+    let Some(v) = value else { return Ok(None) };
+    let v = v.trim().to_string();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    if v.chars().count() > max {
+        return Err(ToolError::InvalidArgument(format!(
+            "argument `{name}`: longer than {max} characters"
+        )));
+    }
+    if v.chars().any(char::is_control) {
+        return Err(ToolError::InvalidArgument(format!(
+            "argument `{name}`: contains control characters"
+        )));
+    }
+    Ok(Some(v))
+}
+
+/// Normalises a device serial number: trimmed, upper-case, 5 to 30 letters or digits.
+pub fn serial(name: &str, value: &str) -> Result<String, ToolError> {
+    let v = value.trim().to_ascii_uppercase();
+    let ok = (5..=30).contains(&v.len()) && v.chars().all(|c| c.is_ascii_alphanumeric());
+    if !ok {
+        return Err(ToolError::InvalidArgument(format!(
+            "argument `{name}`: {value:?} is not a serial number; expected 5 to 30 letters and digits, \
+             e.g. CNK7ABC123 (get_device_list lists the serials)"
+        )));
+    }
+    Ok(v)
+}
+
+/// Checks a site id: 1 to 64 letters, digits, `-` or `_` (Central uses numeric strings).
+pub fn site_id(name: &str, value: &str) -> Result<String, ToolError> {
+    let v = value.trim();
+    let ok = (1..=64).contains(&v.len())
+        && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !ok {
+        return Err(ToolError::InvalidArgument(format!(
+            "argument `{name}`: {value:?} is not a site id; expected the id from get_sites_health, e.g. 24833497"
+        )));
+    }
+    Ok(v.to_string())
+}
+
+/// Checks a pagination cursor: the `next` value a previous page returned (a page number).
+pub fn cursor(name: &str, value: Option<String>) -> Result<Option<String>, ToolError> {
+    let Some(v) = value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    if v.len() > 64 || !v.chars().all(|c| c.is_ascii_alphanumeric() || "-_=.".contains(c)) {
+        return Err(ToolError::InvalidArgument(format!(
+            "argument `{name}`: {v:?} is not a cursor; pass the `next` value of the previous page unchanged"
+        )));
+    }
+    Ok(Some(v))
+}
+
+/// Quotes a value for an OData `eq` term (`'` doubled, as Central expects).
+pub fn odata_quote(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
+
+/// Joins filter terms with ` and `; `None` when there are none. The result must fit Central's
+/// 256-character limit.
+pub fn odata_and(terms: Vec<String>) -> Result<Option<String>, ToolError> {
+    if terms.is_empty() {
+        return Ok(None);
+    }
+    let filter = terms.join(" and ");
+    if filter.len() > 256 {
+        return Err(ToolError::InvalidArgument(format!(
+            "the combined filter is {} characters; Central accepts at most 256 — narrow it",
+            filter.len()
+        )));
+    }
+    Ok(Some(filter))
+}
+
+/// A point in time given as RFC 3339 (`2026-03-21T10:00:00Z`), epoch milliseconds
+/// (`1711015200000`), or an age relative to now (`1h`, `24h`, `7d`, `30m`).
+pub fn time_point(name: &str, value: &str, now: SystemTime) -> Result<SystemTime, ToolError> {
+    let v = value.trim();
+    let bad = || {
+        ToolError::InvalidArgument(format!(
+            "argument `{name}`: {value:?} is not a time; expected RFC 3339 (2026-03-21T10:00:00Z), \
+             epoch milliseconds (1711015200000) or an age such as 30m, 1h, 24h, 7d"
+        ))
+    };
+    if !v.is_empty() && v.chars().all(|c| c.is_ascii_digit()) {
+        let ms: u64 = v.parse().map_err(|_| bad())?;
+        return UNIX_EPOCH
+            .checked_add(Duration::from_millis(ms))
+            .ok_or_else(bad);
+    }
+    if let Ok(t) = humantime::parse_rfc3339_weak(v) {
+        return Ok(t);
+    }
+    let age = humantime::parse_duration(v).map_err(|_| bad())?;
+    now.checked_sub(age).ok_or_else(bad)
+}
+
+/// RFC 3339 UTC with milliseconds, the form Central's `start-at`/`end-at` take.
+pub fn rfc3339_millis(t: SystemTime) -> String {
+    humantime::format_rfc3339_millis(t).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Demo {
+        limit: Option<i64>,
+    }
+    impl Validate for Demo {
+        fn validate(&mut self) -> Result<(), ToolError> {
+            if let Some(l) = self.limit {
+                check_range("limit", l, 1, 100)?;
+            }
+            Ok(())
+        }
+    }
+
+    fn obj(v: Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn errors_name_the_argument() {
+        let e = decode::<Demo>(obj(serde_json::json!({"limit": "ten"}))).unwrap_err();
+        assert!(e.to_string().contains("argument `limit`"), "{e}");
+        let e = decode::<Demo>(obj(serde_json::json!({"limit": 500}))).unwrap_err();
+        assert!(e.to_string().contains("from 1 to 100"), "{e}");
+        let e = decode::<Demo>(obj(serde_json::json!({"limt": 5}))).unwrap_err();
+        assert!(e.to_string().contains("unknown field `limt`") && e.to_string().contains("limit"), "{e}");
+        assert_eq!(decode::<Demo>(obj(serde_json::json!({"limit": 5}))).unwrap().limit, Some(5));
+    }
+
+    #[test]
+    fn serials_are_normalised_and_checked() {
+        assert_eq!(serial("s", " cnk7abc123 ").unwrap(), "CNK7ABC123");
+        assert!(serial("s", "AB").is_err());
+        assert!(serial("s", "CN12/../x").is_err());
+    }
+
+    #[test]
+    fn odata_values_are_quoted() {
+        assert_eq!(odata_quote("O'Brien"), "'O''Brien'");
+        assert_eq!(
+            odata_and(vec!["a eq 'b'".into(), "c eq 'd'".into()]).unwrap().unwrap(),
+            "a eq 'b' and c eq 'd'"
+        );
+        assert_eq!(odata_and(vec![]).unwrap(), None);
+        assert!(odata_and(vec!["x".repeat(300)]).is_err());
+    }
+
+    #[test]
+    fn time_points_accept_three_forms() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        assert_eq!(
+            time_point("t", "1711015200000", now).unwrap(),
+            UNIX_EPOCH + Duration::from_millis(1_711_015_200_000)
+        );
+        assert_eq!(
+            rfc3339_millis(time_point("t", "2026-03-21T10:00:00Z", now).unwrap()),
+            "2026-03-21T10:00:00.000Z"
+        );
+        assert_eq!(
+            time_point("t", "24h", now).unwrap(),
+            now - Duration::from_secs(86_400)
+        );
+        let e = time_point("start_query_time", "yesterday", now).unwrap_err();
+        assert!(e.to_string().contains("start_query_time") && e.to_string().contains("RFC 3339"));
+    }
+}

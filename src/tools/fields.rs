@@ -1,0 +1,127 @@
+//! Null-safe reading of Central's JSON.
+//!
+//! Central omits fields, sends `null` for offline-only values and mixes numbers with numeric
+//! strings (CONTRACT §8). Tools read every field through these helpers, so a missing or oddly typed
+//! field becomes "unknown" (`None`) and never fails a call.
+
+use serde_json::Value;
+
+/// A non-empty string field; numbers and booleans are rendered as text.
+pub fn text(v: &Value, key: &str) -> Option<String> {
+    match v.get(key)? {
+        Value::String(s) => {
+            let s = s.trim();
+            (!s.is_empty()).then(|| s.to_string())
+        }
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// A number field, also when Central sends it as a string (`"-95"`, `"12.5"`).
+pub fn number(v: &Value, key: &str) -> Option<f64> {
+    match v.get(key)? {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse::<f64>().ok(),
+        _ => None,
+    }
+    .filter(|f| f.is_finite())
+}
+
+/// A non-negative whole number field (numbers or numeric strings; fractions are truncated).
+pub fn count(v: &Value, key: &str) -> Option<u64> {
+    number(v, key).filter(|f| *f >= 0.0).map(|f| f as u64)
+}
+
+/// A boolean field (also `"true"`/`"false"` strings).
+pub fn boolean(v: &Value, key: &str) -> Option<bool> {
+    match v.get(key)? {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+            "true" | "yes" => Some(true),
+            "false" | "no" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The elements of an array field; empty when absent or not an array.
+pub fn list<'a>(v: &'a Value, key: &str) -> &'a [Value] {
+    match v.get(key) {
+        Some(Value::Array(items)) => items,
+        _ => &[],
+    }
+}
+
+/// An object field.
+pub fn object<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
+    v.get(key).filter(|o| o.is_object())
+}
+
+/// A list page's `next` cursor (string or number per CONTRACT §3.2); `None` on the last page.
+pub fn next_cursor(page: &Value) -> Option<String> {
+    match page.get("next")? {
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Upper-cased status for comparisons across endpoints that disagree on casing.
+pub fn status_upper(v: &Value, key: &str) -> Option<String> {
+    text(v, key).map(|s| s.to_ascii_uppercase())
+}
+
+/// `uptimeInMillis` as whole seconds.
+pub fn uptime_seconds(v: &Value) -> Option<u64> {
+    number(v, "uptimeInMillis")
+        .filter(|ms| *ms >= 0.0)
+        .map(|ms| (ms / 1000.0) as u64)
+}
+
+/// "3d 4h", "5h 12m", "42m", "15s".
+pub fn human_duration(seconds: u64) -> String {
+    let (d, h, m) = (seconds / 86_400, (seconds / 3600) % 24, (seconds / 60) % 60);
+    match (d, h, m) {
+        (0, 0, 0) => format!("{seconds}s"),
+        (0, 0, m) => format!("{m}m"),
+        (0, h, m) => format!("{h}h {m}m"),
+        (d, h, _) => format!("{d}d {h}h"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn tolerates_missing_null_and_mistyped_fields() {
+        let v = json!({"a": null, "b": "", "c": "12.5", "d": 7, "e": "x", "f": [1], "g": "true", "next": 4});
+        assert_eq!(text(&v, "a"), None);
+        assert_eq!(text(&v, "b"), None);
+        assert_eq!(text(&v, "d").as_deref(), Some("7"));
+        assert_eq!(number(&v, "c"), Some(12.5));
+        assert_eq!(number(&v, "e"), None);
+        assert_eq!(count(&v, "c"), Some(12));
+        assert_eq!(list(&v, "f").len(), 1);
+        assert!(list(&v, "missing").is_empty());
+        assert_eq!(boolean(&v, "g"), Some(true));
+        assert_eq!(next_cursor(&v).as_deref(), Some("4"));
+        assert_eq!(next_cursor(&json!({"next": null})), None);
+        assert_eq!(next_cursor(&json!({"next": "2"})).as_deref(), Some("2"));
+        assert_eq!(text(&json!([1, 2]), "x"), None);
+    }
+
+    #[test]
+    fn durations_read_well() {
+        assert_eq!(human_duration(15), "15s");
+        assert_eq!(human_duration(42 * 60), "42m");
+        assert_eq!(human_duration(5 * 3600 + 12 * 60), "5h 12m");
+        assert_eq!(human_duration(3 * 86_400 + 4 * 3600), "3d 4h");
+        assert_eq!(uptime_seconds(&json!({"uptimeInMillis": 1_702_794_777u64})), Some(1_702_794));
+        assert_eq!(uptime_seconds(&json!({"uptimeInMillis": null})), None);
+    }
+}

@@ -1,0 +1,448 @@
+//! The MCP tool surface: one file per domain, plus the shared machinery here.
+//!
+//! A tool is a [`ToolSpec`]: name, title, description, toolset, whether it only reads or also
+//! POSTs to Central, its input and output JSON schemas (generated from the Rust types), and a
+//! handler. The [`Registry`] holds the tools this process offers, after `ARUBA_TOOLSETS`,
+//! `ARUBA_TOOLS` and `ARUBA_READ_ONLY` have narrowed the catalogue; what is not offered is neither
+//! listed nor callable.
+//!
+//! Every handler decodes and validates its arguments (no upstream request on bad input), calls
+//! Central through [`crate::central::Central::call`], and returns a typed output that becomes
+//! `structuredContent` plus a short text summary. Failures become `isError` results that say what
+//! happened and what to do.
+
+pub mod aps;
+pub mod args;
+pub mod clients;
+pub mod devices;
+pub mod fields;
+pub mod sites;
+
+use std::collections::{BTreeSet, HashMap};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use rmcp::model::{CallToolResult, ContentBlock, JsonObject, Tool, ToolAnnotations};
+use rmcp::schemars::JsonSchema;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::central::{ApiError, Central};
+use crate::config::ToolSettings;
+
+/// A tool call that did not produce a result.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ToolError {
+    /// The arguments are wrong; the message names the argument and the accepted form.
+    #[error("Invalid arguments: {0}")]
+    InvalidArgument(String),
+    /// The tool needs a site and none (or an unknown one) was given; the message lists sites.
+    #[error("{0}")]
+    SiteRequired(String),
+    /// Central answered with an error or could not be reached.
+    #[error("{context} failed: {source}. {}", source.advice())]
+    Api {
+        /// What the tool was doing, e.g. "Listing devices".
+        context: String,
+        /// The pipeline error.
+        #[source]
+        source: ApiError,
+    },
+    /// A more specific explanation of an upstream answer (e.g. "No AP with serial X").
+    #[error("{message} ({source})")]
+    Explained {
+        /// The explanation and what to do.
+        message: String,
+        /// The pipeline error it explains.
+        #[source]
+        source: ApiError,
+    },
+    /// The tool is not offered by this server (read-only mode or toolset selection).
+    #[error("{0}")]
+    Refused(String),
+}
+
+impl ToolError {
+    /// Wraps a pipeline error with what the tool was doing.
+    pub fn api(context: impl Into<String>) -> impl FnOnce(ApiError) -> ToolError {
+        let context = context.into();
+        move |source| ToolError::Api { context, source }
+    }
+
+    /// A bounded label for metrics and logs.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ToolError::InvalidArgument(_) => "invalid_arguments",
+            ToolError::SiteRequired(_) => "site_required",
+            ToolError::Api { source, .. } | ToolError::Explained { source, .. } => source.kind(),
+            ToolError::Refused(_) => "refused",
+        }
+    }
+
+    /// The `isError` tool result carrying this error's message.
+    pub fn into_result(self) -> CallToolResult {
+        CallToolResult::error(vec![ContentBlock::text(self.to_string())])
+    }
+}
+
+/// A tool's typed result: serialised as `structuredContent`, summarised in a text block.
+pub trait ToolOutput: Serialize + JsonSchema + Send + 'static {
+    /// A few sentences for the model: counts, the worst items, what was left out and how to get it.
+    fn summary(&self) -> String;
+}
+
+/// Turns a typed output into the MCP result: the summary text, the JSON as text (for clients
+/// that ignore `structuredContent`), and `structuredContent`.
+pub fn success<O: ToolOutput>(output: &O) -> CallToolResult {
+    match serde_json::to_value(output) {
+        Ok(value) => {
+            let json = value.to_string();
+            let mut result = CallToolResult::success(vec![
+                ContentBlock::text(output.summary()),
+                ContentBlock::text(json),
+            ]);
+            result.structured_content = Some(value);
+            result
+        }
+        Err(e) => CallToolResult::error(vec![ContentBlock::text(format!(
+            "internal error: the result could not be serialised ({e})"
+        ))]),
+    }
+}
+
+/// What a handler gets besides its arguments.
+#[derive(Clone)]
+pub struct ToolContext {
+    /// The Central client.
+    pub central: Arc<Central>,
+}
+
+/// Groups of tools that `ARUBA_TOOLSETS` selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Toolset {
+    /// Sites, devices, APs, switches, gateways, WLANs, firmware.
+    Monitoring,
+    /// Wired and wireless clients.
+    Clients,
+    /// Active tests (ping, traceroute) that POST to Central.
+    Diagnostics,
+    /// Alerts, events, IDPS threats.
+    Security,
+}
+
+impl Toolset {
+    /// Every toolset.
+    pub const ALL: [Toolset; 4] = [
+        Toolset::Monitoring,
+        Toolset::Clients,
+        Toolset::Diagnostics,
+        Toolset::Security,
+    ];
+
+    /// The name used in `ARUBA_TOOLSETS`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Toolset::Monitoring => "monitoring",
+            Toolset::Clients => "clients",
+            Toolset::Diagnostics => "diagnostics",
+            Toolset::Security => "security",
+        }
+    }
+}
+
+/// Whether a tool only reads, or also starts actions on devices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// GET only.
+    Read,
+    /// POSTs to Central (hidden and refused in read-only mode).
+    Active,
+}
+
+type Handler = Arc<
+    dyn Fn(ToolContext, JsonObject) -> Pin<Box<dyn Future<Output = CallToolResult> + Send>>
+        + Send
+        + Sync,
+>;
+
+/// One tool: its MCP definition and its handler.
+#[derive(Clone)]
+pub struct ToolSpec {
+    /// The MCP definition (name, title, description, schemas, annotations).
+    pub tool: Tool,
+    /// Its toolset.
+    pub toolset: Toolset,
+    /// Read or active.
+    pub access: Access,
+    handler: Handler,
+}
+
+impl std::fmt::Debug for ToolSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ToolSpec")
+            .field("name", &self.tool.name)
+            .field("toolset", &self.toolset)
+            .field("access", &self.access)
+            .finish()
+    }
+}
+
+/// Name, title and description of a tool.
+#[derive(Debug, Clone, Copy)]
+pub struct ToolInfo {
+    /// Tool name (the reference server's name where one exists).
+    pub name: &'static str,
+    /// Human-readable title.
+    pub title: &'static str,
+    /// What it does, for the model: when to use it, what it returns, which arguments matter.
+    pub description: &'static str,
+    /// Its toolset.
+    pub toolset: Toolset,
+}
+
+impl ToolSpec {
+    /// A read-only tool from a typed async handler.
+    pub fn read<A, O, F, Fut>(info: ToolInfo, handler: F) -> ToolSpec
+    where
+        A: DeserializeOwned + JsonSchema + args::Validate + Send + 'static,
+        O: ToolOutput,
+        F: Fn(ToolContext, A) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<O, ToolError>> + Send + 'static,
+    {
+        let annotations = ToolAnnotations::with_title(info.title)
+            .read_only(true)
+            .destructive(false)
+            .idempotent(true)
+            .open_world(true);
+        Self::build::<A, O, F, Fut>(info, Access::Read, annotations, handler)
+    }
+
+    fn build<A, O, F, Fut>(
+        info: ToolInfo,
+        access: Access,
+        annotations: ToolAnnotations,
+        handler: F,
+    ) -> ToolSpec
+    where
+        A: DeserializeOwned + JsonSchema + args::Validate + Send + 'static,
+        O: ToolOutput,
+        F: Fn(ToolContext, A) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<O, ToolError>> + Send + 'static,
+    {
+        let input = rmcp::handler::server::tool::schema_for_type::<A>();
+        let output = rmcp::handler::server::tool::schema_for_output::<O>();
+        let tool = Tool::new(info.name, info.description, input)
+            .with_title(info.title)
+            .with_raw_output_schema(output)
+            .with_annotations(annotations);
+        let handler = Arc::new(handler);
+        let call: Handler = Arc::new(move |ctx: ToolContext, arguments: JsonObject| {
+            let decoded = args::decode::<A>(arguments);
+            let handler = Arc::clone(&handler);
+            Box::pin(async move {
+                let result = match decoded {
+                    Ok(a) => handler(ctx, a).await,
+                    Err(e) => Err(e),
+                };
+                match result {
+                    Ok(output) => success(&output),
+                    Err(error) => error.into_result(),
+                }
+            })
+        });
+        ToolSpec {
+            tool,
+            toolset: info.toolset,
+            access,
+            handler: call,
+        }
+    }
+
+    /// The tool's name.
+    pub fn name(&self) -> &str {
+        &self.tool.name
+    }
+
+    /// Runs the tool; never fails: errors are `isError` results.
+    pub async fn call(&self, ctx: ToolContext, arguments: JsonObject) -> CallToolResult {
+        (self.handler)(ctx, arguments).await
+    }
+}
+
+/// Every tool this server knows, in a fixed order (the reference server's order first).
+pub fn catalogue() -> Vec<ToolSpec> {
+    vec![
+        devices::get_device_list(),
+        clients::list_all_clients(),
+        sites::get_sites_health(),
+        aps::get_ap_details(),
+    ]
+}
+
+/// The tools this process offers, after selection.
+pub struct Registry {
+    tools: Vec<ToolSpec>,
+    index: HashMap<String, usize>,
+    read_only: bool,
+    known: BTreeSet<String>,
+}
+
+/// A tool selection that names something that does not exist.
+#[derive(Debug, thiserror::Error)]
+#[error("{setting}: unknown {what} {names}; valid: {valid}")]
+pub struct SelectionError {
+    /// `ARUBA_TOOLSETS` or `ARUBA_TOOLS`.
+    pub setting: &'static str,
+    /// "toolset(s)" or "tool(s)".
+    pub what: &'static str,
+    /// The unknown names.
+    pub names: String,
+    /// The valid names.
+    pub valid: String,
+}
+
+impl Registry {
+    /// Narrows `catalogue` by the settings. Unknown toolset or tool names are an error naming the
+    /// setting and listing the valid names.
+    pub fn select(catalogue: Vec<ToolSpec>, settings: &ToolSettings) -> Result<Registry, SelectionError> {
+        let known: BTreeSet<String> = catalogue.iter().map(|t| t.name().to_string()).collect();
+        let toolsets: Option<BTreeSet<Toolset>> = match &settings.toolsets {
+            None => None,
+            Some(names) => {
+                let mut chosen = BTreeSet::new();
+                let mut unknown = Vec::new();
+                for n in names {
+                    match Toolset::ALL.iter().find(|t| t.name().eq_ignore_ascii_case(n)) {
+                        Some(t) => {
+                            chosen.insert(*t);
+                        }
+                        None => unknown.push(n.clone()),
+                    }
+                }
+                if !unknown.is_empty() {
+                    return Err(SelectionError {
+                        setting: "ARUBA_TOOLSETS",
+                        what: "toolset(s)",
+                        names: unknown.join(", "),
+                        valid: Toolset::ALL.map(Toolset::name).join(", "),
+                    });
+                }
+                Some(chosen)
+            }
+        };
+        if let Some(names) = &settings.tools {
+            let unknown: Vec<&str> = names
+                .iter()
+                .filter(|n| !known.contains(n.as_str()))
+                .map(String::as_str)
+                .collect();
+            if !unknown.is_empty() {
+                return Err(SelectionError {
+                    setting: "ARUBA_TOOLS",
+                    what: "tool(s)",
+                    names: unknown.join(", "),
+                    valid: known.iter().cloned().collect::<Vec<_>>().join(", "),
+                });
+            }
+        }
+        let tools: Vec<ToolSpec> = catalogue
+            .into_iter()
+            .filter(|t| toolsets.as_ref().is_none_or(|s| s.contains(&t.toolset)))
+            .filter(|t| {
+                settings
+                    .tools
+                    .as_ref()
+                    .is_none_or(|names| names.iter().any(|n| n == t.name()))
+            })
+            .filter(|t| !(settings.read_only && t.access == Access::Active))
+            .collect();
+        let index = tools
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.name().to_string(), i))
+            .collect();
+        Ok(Registry {
+            tools,
+            index,
+            read_only: settings.read_only,
+            known,
+        })
+    }
+
+    /// The offered tools' MCP definitions, in catalogue order.
+    pub fn list(&self) -> Vec<Tool> {
+        self.tools.iter().map(|t| t.tool.clone()).collect()
+    }
+
+    /// The offered tool called `name`.
+    pub fn get(&self, name: &str) -> Option<&ToolSpec> {
+        self.index.get(name).and_then(|i| self.tools.get(*i))
+    }
+
+    /// Why `name` cannot be called: not offered here (a refusal) or unknown (`None`).
+    pub fn refusal(&self, name: &str) -> Option<ToolError> {
+        if !self.known.contains(name) || self.index.contains_key(name) {
+            return None;
+        }
+        Some(ToolError::Refused(if self.read_only {
+            format!(
+                "{name} is not available: this server runs read-only (ARUBA_READ_ONLY) or the tool \
+                 is excluded by ARUBA_TOOLSETS/ARUBA_TOOLS"
+            )
+        } else {
+            format!("{name} is not available: it is excluded by ARUBA_TOOLSETS/ARUBA_TOOLS")
+        }))
+    }
+
+    /// Number of offered tools.
+    pub fn len(&self) -> usize {
+        self.tools.len()
+    }
+
+    /// True when no tool is offered.
+    pub fn is_empty(&self) -> bool {
+        self.tools.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(toolsets: Option<&[&str]>, tools: Option<&[&str]>, read_only: bool) -> ToolSettings {
+        let owned = |l: &[&str]| l.iter().map(|s| (*s).to_string()).collect();
+        ToolSettings {
+            read_only,
+            toolsets: toolsets.map(owned),
+            tools: tools.map(owned),
+        }
+    }
+
+    #[test]
+    fn catalogue_names_are_unique_and_schemas_are_objects() {
+        let all = catalogue();
+        let names: BTreeSet<&str> = all.iter().map(ToolSpec::name).collect();
+        assert_eq!(names.len(), all.len());
+        for t in &all {
+            assert_eq!(t.tool.input_schema.get("type").and_then(|v| v.as_str()), Some("object"), "{}", t.name());
+            let out = t.tool.output_schema.as_ref().expect("output schema");
+            assert_eq!(out.get("type").and_then(|v| v.as_str()), Some("object"), "{}", t.name());
+            assert!(t.tool.annotations.is_some());
+        }
+    }
+
+    #[test]
+    fn selection_narrows_and_rejects_unknown_names() {
+        let r = Registry::select(catalogue(), &settings(Some(&["clients"]), None, false)).unwrap();
+        assert_eq!(r.list().iter().map(|t| t.name.to_string()).collect::<Vec<_>>(), ["list_all_clients"]);
+        assert!(r.refusal("get_device_list").is_some());
+        assert!(r.refusal("no_such_tool").is_none());
+        let r = Registry::select(catalogue(), &settings(None, Some(&["get_ap_details"]), false)).unwrap();
+        assert_eq!(r.len(), 1);
+        let e = Registry::select(catalogue(), &settings(Some(&["bogus"]), None, false)).err().unwrap();
+        assert!(e.to_string().contains("ARUBA_TOOLSETS") && e.to_string().contains("monitoring"));
+        let e = Registry::select(catalogue(), &settings(None, Some(&["get_nothing"]), false)).err().unwrap();
+        assert!(e.to_string().contains("ARUBA_TOOLS") && e.to_string().contains("get_device_list"));
+    }
+}

@@ -1,0 +1,120 @@
+//! Shared harness: start the simulator in this process, launch the real binary as an MCP server
+//! over pipes with a hermetic environment, and talk to it with rmcp's client.
+#![allow(dead_code)]
+
+use std::process::Stdio;
+
+use aruba_noc_mcp::simulator::{JournalEntry, Simulator, SimulatorConfig, SimulatorHandle};
+use rmcp::ServiceExt;
+use rmcp::model::{CallToolRequestParams, CallToolResult, ContentBlock};
+use rmcp::service::{RoleClient, RunningService};
+use rmcp::transport::TokioChildProcess;
+use serde_json::Value;
+
+/// The binary under test.
+pub const BIN: &str = env!("CARGO_BIN_EXE_aruba-noc-mcp");
+
+/// A simulator on 127.0.0.1 with default settings.
+pub fn simulator() -> SimulatorHandle {
+    simulator_with(SimulatorConfig::default())
+}
+
+/// A simulator on 127.0.0.1 with `config`.
+pub fn simulator_with(config: SimulatorConfig) -> SimulatorHandle {
+    Simulator::start("127.0.0.1:0".parse().unwrap(), config).expect("simulator starts")
+}
+
+/// Environment pointing the server at `sim` with its valid credentials.
+pub fn env_for(sim: &SimulatorHandle) -> Vec<(String, String)> {
+    vec![
+        ("ARUBA_BASE_URL".into(), sim.base_url()),
+        ("ARUBA_TOKEN_URL".into(), sim.token_url()),
+        ("ARUBA_CLIENT_ID".into(), sim.client_id().into()),
+        ("ARUBA_CLIENT_SECRET".into(), sim.client_secret().into()),
+        ("ARUBA_METRICS_ADDR".into(), "off".into()),
+        ("ARUBA_LOG".into(), "warn".into()),
+    ]
+}
+
+/// `serve` with exactly `env` (nothing inherited) and stderr to `stderr`.
+pub fn server_command(env: &[(String, String)], stderr: Stdio) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(BIN);
+    cmd.arg("serve").env_clear().stderr(stderr);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+/// An MCP client session with the server launched by `cmd`.
+pub async fn connect(cmd: tokio::process::Command) -> RunningService<RoleClient, ()> {
+    let transport = TokioChildProcess::builder(cmd)
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("server spawns")
+        .0;
+    ().serve(transport).await.expect("initialize succeeds")
+}
+
+/// An MCP session against `sim` with valid credentials plus `extra` environment.
+pub async fn session(sim: &SimulatorHandle, extra: &[(&str, &str)]) -> RunningService<RoleClient, ()> {
+    let mut env = env_for(sim);
+    for (k, v) in extra {
+        env.retain(|(key, _)| key != k);
+        env.push(((*k).into(), (*v).into()));
+    }
+    connect(server_command(&env, Stdio::null())).await
+}
+
+/// Calls `tool` with `args` (a JSON object).
+pub async fn call(client: &RunningService<RoleClient, ()>, tool: &str, args: Value) -> CallToolResult {
+    let arguments = args.as_object().cloned().unwrap_or_default();
+    client
+        .call_tool(CallToolRequestParams::new(tool.to_string()).with_arguments(arguments))
+        .await
+        .unwrap_or_else(|e| panic!("tools/call {tool} failed at the protocol level: {e}"))
+}
+
+/// All text blocks of a result, joined.
+pub fn text(result: &CallToolResult) -> String {
+    result
+        .content
+        .iter()
+        .filter_map(|c| match c {
+            ContentBlock::Text(t) => Some(t.text.as_str()),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The structured content of a successful result (panics with the text otherwise).
+pub fn structured(result: &CallToolResult) -> Value {
+    assert_ne!(result.is_error, Some(true), "tool failed: {}", text(result));
+    result.structured_content.clone().expect("structuredContent")
+}
+
+/// Requests to Central's API (not the token endpoint).
+pub fn api_requests(sim: &SimulatorHandle) -> Vec<JournalEntry> {
+    sim.journal()
+        .into_iter()
+        .filter(|e| e.path.starts_with("/network-"))
+        .collect()
+}
+
+/// Requests to the token endpoint.
+pub fn token_requests(sim: &SimulatorHandle) -> Vec<JournalEntry> {
+    sim.journal()
+        .into_iter()
+        .filter(|e| e.path == "/as/token.oauth2")
+        .collect()
+}
+
+/// The value of query parameter `name` in `entry`.
+pub fn query<'a>(entry: &'a JournalEntry, name: &str) -> Option<&'a str> {
+    entry
+        .query
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}

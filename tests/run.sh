@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine: the README's "run the tests" command.
+# Installs what the tests need (nothing beyond the Rust toolchain yet), then builds and runs
+# every unit and integration test. Integration tests spawn the real binary and talk MCP to it
+# over pipes, against the built-in Central simulator on 127.0.0.1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== toolchain: $(cargo --version), $(rustc --version)"
+
+# The appliance build can leave the simulator out: make sure that still compiles.
+echo "== cargo check --no-default-features (build without the simulator)"
+cargo check --locked --no-default-features --lib --bins
+
+echo "== cargo test (unit + integration)"
+cargo test --locked --all-targets
+cargo test --locked --doc
