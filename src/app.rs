@@ -97,25 +97,48 @@ fn no_simulator() -> Failure {
     ))
 }
 
+/// Keeps an in-process simulator (if any) alive while a command runs.
+struct SimulatorGuard {
+    #[cfg(feature = "simulator")]
+    _handle: Option<crate::simulator::SimulatorHandle>,
+}
+
+/// With `simulate`, starts the simulator and points `config` at it.
+#[cfg(feature = "simulator")]
+fn simulate_if(config: &mut Config, simulate: bool, seed: u64) -> Result<SimulatorGuard, Failure> {
+    let handle = if simulate {
+        Some(start_simulator(config, seed)?)
+    } else {
+        None
+    };
+    Ok(SimulatorGuard { _handle: handle })
+}
+
+/// With `simulate`, fails: this build has no simulator.
+#[cfg(not(feature = "simulator"))]
+fn simulate_if(
+    _config: &mut Config,
+    simulate: bool,
+    _seed: u64,
+) -> Result<SimulatorGuard, Failure> {
+    if simulate {
+        Err(no_simulator())
+    } else {
+        Ok(SimulatorGuard {})
+    }
+}
+
 /// `serve [--simulate]`: the MCP server on stdio until stdin closes.
 pub fn serve(cli: &Cli, simulate: bool, seed: u64) -> Result<(), Failure> {
     let mut config = load_config(cli)?;
     telemetry::logging::init(&config.log);
-    #[cfg(feature = "simulator")]
-    let _simulator = if simulate {
-        Some(start_simulator(&mut config, seed)?)
-    } else {
-        None
-    };
-    #[cfg(not(feature = "simulator"))]
-    if simulate {
-        let _ = seed;
-        return Err(no_simulator());
-    }
+    let _simulator = simulate_if(&mut config, simulate, seed)?;
     log_startup(&config);
     let registry = Registry::select(tools::catalogue(), &config.tools)
         .map_err(|e| Failure::Config(ConfigError::Usage(e.to_string())))?;
-    let central = Arc::new(Central::new(config.central.clone()).map_err(other("cannot start the HTTP workers"))?);
+    let central = Arc::new(
+        Central::new(config.central.clone()).map_err(other("cannot start the HTTP workers"))?,
+    );
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),
         base_url = central.base_url(),
@@ -148,36 +171,33 @@ pub fn serve(cli: &Cli, simulate: bool, seed: u64) -> Result<(), Failure> {
 pub fn check(cli: &Cli, simulate: bool) -> Result<(), Failure> {
     let mut config = load_config(cli)?;
     telemetry::logging::init(&config.log);
-    #[cfg(feature = "simulator")]
-    let _simulator = if simulate {
-        Some(start_simulator(&mut config, crate::cli::DEFAULT_SEED)?)
-    } else {
-        None
-    };
-    #[cfg(not(feature = "simulator"))]
-    if simulate {
-        return Err(no_simulator());
-    }
+    let _simulator = simulate_if(&mut config, simulate, crate::cli::DEFAULT_SEED)?;
     for warning in &config.warnings {
         println!("warning: {warning}");
     }
     if let Some(reason) = config.central.credentials.missing_reason() {
         return Err(Failure::Other(format!("check failed: {reason}")));
     }
-    let central = Central::new(config.central.clone()).map_err(other("cannot start the HTTP workers"))?;
+    let central =
+        Central::new(config.central.clone()).map_err(other("cannot start the HTTP workers"))?;
     let runtime = runtime()?;
     runtime.block_on(async {
         println!("Central API gateway: {}", central.base_url());
         println!("Token endpoint:      {}", central.auth().token_url());
         let started = Instant::now();
         let page = central
-            .call(ApiRequest::new(routes::SITES_HEALTH).query("limit", 1).query("offset", 0))
+            .call(
+                ApiRequest::new(routes::SITES_HEALTH)
+                    .query("limit", 1)
+                    .query("offset", 0),
+            )
             .await
             .map_err(|e| Failure::Other(format!("check failed: {e}. {}", e.advice())))?;
         let status = central.auth().status();
-        let expires = status
-            .expires_in
-            .map_or_else(|| "a static token".to_string(), |d| format!("a token valid for {} s", d.as_secs()));
+        let expires = status.expires_in.map_or_else(
+            || "a static token".to_string(),
+            |d| format!("a token valid for {} s", d.as_secs()),
+        );
         let sites = crate::tools::fields::count(&page.body, "total")
             .map_or_else(|| "an unknown number of".to_string(), |n| n.to_string());
         println!("Credentials:         OK ({expires})");
@@ -193,7 +213,11 @@ pub fn check(cli: &Cli, simulate: bool) -> Result<(), Failure> {
 
 /// `simulator`: the fake Central in the foreground until killed.
 #[cfg(feature = "simulator")]
-pub fn simulator(listen: std::net::SocketAddr, seed: u64, token_lifetime: Duration) -> Result<(), Failure> {
+pub fn simulator(
+    listen: std::net::SocketAddr,
+    seed: u64,
+    token_lifetime: Duration,
+) -> Result<(), Failure> {
     use crate::simulator::{Simulator, SimulatorConfig};
     let handle = Simulator::start(
         listen,
@@ -204,7 +228,10 @@ pub fn simulator(listen: std::net::SocketAddr, seed: u64, token_lifetime: Durati
         },
     )
     .map_err(|e| Failure::Other(format!("cannot start the simulator: {e}")))?;
-    println!("Central simulator (seed {seed}) listening on {}", handle.base_url());
+    println!(
+        "Central simulator (seed {seed}) listening on {}",
+        handle.base_url()
+    );
     println!("Point aruba-noc-mcp at it with:");
     println!("  ARUBA_BASE_URL={}", handle.base_url());
     println!("  ARUBA_TOKEN_URL={}", handle.token_url());

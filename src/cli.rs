@@ -69,7 +69,11 @@ fn text(value: OsString, flag: &str) -> Result<String, ConfigError> {
         .map_err(|_| usage(format!("{flag}: the value is not valid UTF-8")))
 }
 
-fn number<T: std::str::FromStr>(value: OsString, flag: &str, expected: &str) -> Result<T, ConfigError> {
+fn number<T: std::str::FromStr>(
+    value: OsString,
+    flag: &str,
+    expected: &str,
+) -> Result<T, ConfigError> {
     let t = text(value, flag)?;
     t.trim()
         .parse()
@@ -96,7 +100,11 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Cli, ConfigErro
             Short('V') | Long("version") => version = true,
             Long("simulate") => simulate = true,
             Long("seed") => {
-                seed = number(parser.value().map_err(|e| usage(e.to_string()))?, "--seed", "a whole number")?;
+                seed = number(
+                    parser.value().map_err(|e| usage(e.to_string()))?,
+                    "--seed",
+                    "a whole number",
+                )?;
             }
             Long("listen") => {
                 listen = Some(number(
@@ -112,12 +120,16 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Cli, ConfigErro
                     "a whole number of seconds from 1 to 86400",
                 )?;
                 if !(1..=86_400).contains(&secs) {
-                    return Err(usage("--token-lifetime: expected a whole number of seconds from 1 to 86400"));
+                    return Err(usage(
+                        "--token-lifetime: expected a whole number of seconds from 1 to 86400",
+                    ));
                 }
                 token_lifetime = Duration::from_secs(secs);
             }
             Long("config") => {
-                config_file = Some(PathBuf::from(parser.value().map_err(|e| usage(e.to_string()))?));
+                config_file = Some(PathBuf::from(
+                    parser.value().map_err(|e| usage(e.to_string()))?,
+                ));
             }
             Long(flag) => {
                 let flag = flag.to_string();
@@ -131,13 +143,19 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Cli, ConfigErro
                         None => "true".to_string(),
                     }
                 } else {
-                    text(parser.value().map_err(|e| usage(e.to_string()))?, &format!("--{flag}"))?
+                    text(
+                        parser.value().map_err(|e| usage(e.to_string()))?,
+                        &format!("--{flag}"),
+                    )?
                 };
                 settings.insert(key, value);
             }
             Value(value) if subcommand.is_none() => subcommand = Some(text(value, "command")?),
             Value(value) => {
-                return Err(usage(format!("unexpected argument {:?}", value.to_string_lossy())));
+                return Err(usage(format!(
+                    "unexpected argument {:?}",
+                    value.to_string_lossy()
+                )));
             }
             Short(c) => return Err(usage(format!("unknown option -{c}"))),
         }
@@ -165,15 +183,25 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Cli, ConfigErro
         }
     };
     let only_for = |what: &str, allowed: bool| -> Result<(), ConfigError> {
-        if allowed { Ok(()) } else { Err(usage(format!("{what} does not apply to this command"))) }
+        if allowed {
+            Ok(())
+        } else {
+            Err(usage(format!("{what} does not apply to this command")))
+        }
     };
     match &command {
         Command::Simulator { .. } => {
             only_for("--simulate", !simulate)?;
-            only_for("setting flags", settings.is_empty() && config_file.is_none())?;
+            only_for(
+                "setting flags",
+                settings.is_empty() && config_file.is_none(),
+            )?;
         }
         Command::Demo { .. } => {
-            only_for("setting flags", settings.is_empty() && config_file.is_none())?;
+            only_for(
+                "setting flags",
+                settings.is_empty() && config_file.is_none(),
+            )?;
             only_for("--listen", listen.is_none())?;
         }
         Command::Serve { .. } | Command::Check { .. } => only_for("--listen", listen.is_none())?,
@@ -209,7 +237,11 @@ default config file: {}):\n",
         crate::config::DEFAULT_CONFIG_FILE
     );
     for s in SETTINGS {
-        let flag = format!("--{}{}", s.key.replace('_', "-"), if s.switch { "" } else { " V" });
+        let flag = format!(
+            "--{}{}",
+            s.key.replace('_', "-"),
+            if s.switch { "" } else { " V" }
+        );
         out.push_str(&format!("  {flag:<34} {:<34} {}\n", s.env, s.help));
     }
     out.push_str(
@@ -226,40 +258,100 @@ mod tests {
     use super::*;
 
     fn p(args: &[&str]) -> Result<Cli, ConfigError> {
-        parse(std::iter::once("aruba-noc-mcp").chain(args.iter().copied()).map(OsString::from))
+        parse(
+            std::iter::once("aruba-noc-mcp")
+                .chain(args.iter().copied())
+                .map(OsString::from),
+        )
     }
 
     #[test]
     fn defaults_to_serve() {
         let cli = p(&[]).unwrap();
-        assert_eq!(cli.command, Command::Serve { simulate: false, seed: DEFAULT_SEED });
-        assert_eq!(p(&["serve", "--simulate", "--seed", "7"]).unwrap().command, Command::Serve { simulate: true, seed: 7 });
+        assert_eq!(
+            cli.command,
+            Command::Serve {
+                simulate: false,
+                seed: DEFAULT_SEED
+            }
+        );
+        assert_eq!(
+            p(&["serve", "--simulate", "--seed", "7"]).unwrap().command,
+            Command::Serve {
+                simulate: true,
+                seed: 7
+            }
+        );
     }
 
     #[test]
     fn setting_flags_become_settings() {
-        let cli = p(&["serve", "--api-timeout", "20", "--read-only", "--toolsets=monitoring", "--config", "/tmp/c.toml"]).unwrap();
-        assert_eq!(cli.settings.get("api_timeout").map(String::as_str), Some("20"));
-        assert_eq!(cli.settings.get("read_only").map(String::as_str), Some("true"));
-        assert_eq!(cli.settings.get("toolsets").map(String::as_str), Some("monitoring"));
+        let cli = p(&[
+            "serve",
+            "--api-timeout",
+            "20",
+            "--read-only",
+            "--toolsets=monitoring",
+            "--config",
+            "/tmp/c.toml",
+        ])
+        .unwrap();
+        assert_eq!(
+            cli.settings.get("api_timeout").map(String::as_str),
+            Some("20")
+        );
+        assert_eq!(
+            cli.settings.get("read_only").map(String::as_str),
+            Some("true")
+        );
+        assert_eq!(
+            cli.settings.get("toolsets").map(String::as_str),
+            Some("monitoring")
+        );
         assert_eq!(cli.config_file, Some(PathBuf::from("/tmp/c.toml")));
     }
 
     #[test]
     fn simulator_options() {
-        let cli = p(&["simulator", "--listen", "127.0.0.1:8080", "--token-lifetime", "5"]).unwrap();
+        let cli = p(&[
+            "simulator",
+            "--listen",
+            "127.0.0.1:8080",
+            "--token-lifetime",
+            "5",
+        ])
+        .unwrap();
         assert_eq!(
             cli.command,
-            Command::Simulator { listen: "127.0.0.1:8080".parse().unwrap(), seed: DEFAULT_SEED, token_lifetime: Duration::from_secs(5) }
+            Command::Simulator {
+                listen: "127.0.0.1:8080".parse().unwrap(),
+                seed: DEFAULT_SEED,
+                token_lifetime: Duration::from_secs(5)
+            }
         );
     }
 
     #[test]
     fn mistakes_name_the_flag() {
         assert!(p(&["--bogus"]).unwrap_err().to_string().contains("--bogus"));
-        assert!(p(&["frobnicate"]).unwrap_err().to_string().contains("frobnicate"));
-        assert!(p(&["simulator", "--listen", "localhost"]).unwrap_err().to_string().contains("--listen"));
-        assert!(p(&["--api-timeout"]).unwrap_err().to_string().contains("api-timeout"));
+        assert!(
+            p(&["frobnicate"])
+                .unwrap_err()
+                .to_string()
+                .contains("frobnicate")
+        );
+        assert!(
+            p(&["simulator", "--listen", "localhost"])
+                .unwrap_err()
+                .to_string()
+                .contains("--listen")
+        );
+        assert!(
+            p(&["--api-timeout"])
+                .unwrap_err()
+                .to_string()
+                .contains("api-timeout")
+        );
         assert!(p(&["demo", "--base-url", "http://x"]).is_err());
         assert_eq!(p(&["--help"]).unwrap().command, Command::Help);
         assert_eq!(p(&["-V"]).unwrap().command, Command::Version);

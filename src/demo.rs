@@ -34,7 +34,10 @@ pub fn run(seed: u64) -> Result<(), Failure> {
     .map_err(|e| Failure::Other(format!("cannot start the simulator: {e}")))?;
     let credentials = CredentialsDir::create(&simulator)?;
     println!("aruba-noc-mcp {} demo", env!("CARGO_PKG_VERSION"));
-    println!("Central simulator (seed {seed}) on {}", simulator.base_url());
+    println!(
+        "Central simulator (seed {seed}) on {}",
+        simulator.base_url()
+    );
     let runtime = runtime()?;
     let outcome = runtime.block_on(session(&simulator, &credentials.path));
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
@@ -46,7 +49,9 @@ pub fn run(seed: u64) -> Result<(), Failure> {
             println!("\nDemo finished: every step behaved as expected.");
             Ok(())
         }
-        Ok(n) => Err(Failure::Other(format!("demo: {n} step(s) did not behave as expected"))),
+        Ok(n) => Err(Failure::Other(format!(
+            "demo: {n} step(s) did not behave as expected"
+        ))),
         Err(e) => Err(e),
     }
 }
@@ -59,7 +64,9 @@ struct CredentialsDir {
 impl CredentialsDir {
     fn create(simulator: &SimulatorHandle) -> Result<CredentialsDir, Failure> {
         let path = std::env::temp_dir().join(format!("aruba-noc-mcp-demo-{}", std::process::id()));
-        let io = |e: std::io::Error| Failure::Other(format!("demo: cannot write {}: {e}", path.display()));
+        let io = |e: std::io::Error| {
+            Failure::Other(format!("demo: cannot write {}: {e}", path.display()))
+        };
         std::fs::create_dir_all(&path).map_err(io)?;
         std::fs::write(path.join("aruba_client_id"), simulator.client_id()).map_err(io)?;
         std::fs::write(path.join("aruba_client_secret"), simulator.client_secret()).map_err(io)?;
@@ -81,8 +88,12 @@ struct Step {
     expect_error: bool,
 }
 
-async fn session(simulator: &SimulatorHandle, credentials: &std::path::Path) -> Result<usize, Failure> {
-    let exe = std::env::current_exe().map_err(|e| Failure::Other(format!("demo: cannot find this binary: {e}")))?;
+async fn session(
+    simulator: &SimulatorHandle,
+    credentials: &std::path::Path,
+) -> Result<usize, Failure> {
+    let exe = std::env::current_exe()
+        .map_err(|e| Failure::Other(format!("demo: cannot find this binary: {e}")))?;
     let mut command = tokio::process::Command::new(exe);
     command
         .arg("serve")
@@ -115,7 +126,10 @@ async fn session(simulator: &SimulatorHandle, credentials: &std::path::Path) -> 
             info.protocol_version
         );
         if let Some(instructions) = &info.instructions {
-            println!("  instructions: {}…", instructions.chars().take(110).collect::<String>());
+            println!(
+                "  instructions: {}…",
+                instructions.chars().take(110).collect::<String>()
+            );
         }
     }
 
@@ -125,7 +139,11 @@ async fn session(simulator: &SimulatorHandle, credentials: &std::path::Path) -> 
         .await
         .map_err(|e| Failure::Other(format!("demo: tools/list failed: {e}")))?;
     for t in &tools {
-        let read_only = t.annotations.as_ref().and_then(|a| a.read_only_hint).unwrap_or(false);
+        let read_only = t
+            .annotations
+            .as_ref()
+            .and_then(|a| a.read_only_hint)
+            .unwrap_or(false);
         println!(
             "← {:<22} {}{}",
             t.name,
@@ -136,70 +154,106 @@ async fn session(simulator: &SimulatorHandle, credentials: &std::path::Path) -> 
 
     let peer = client.peer().clone();
     let mut failures = 0;
-    let sites = call(&peer, &Step {
-        title: "Which sites need attention?",
-        tool: "get_sites_health",
-        arguments: json!({}),
-        expect_error: false,
-    }, &mut failures)
+    let sites = call(
+        &peer,
+        &Step {
+            title: "Which sites need attention?",
+            tool: "get_sites_health",
+            arguments: json!({}),
+            expect_error: false,
+        },
+        &mut failures,
+    )
     .await?;
     let first_site = sites
         .as_ref()
         .and_then(|s| s["sites"].get(0).cloned())
         .unwrap_or(Value::Null);
 
-    call(&peer, &Step {
-        title: "Which devices are offline?",
-        tool: "get_device_list",
-        arguments: json!({"status": "OFFLINE"}),
-        expect_error: false,
-    }, &mut failures)
+    call(
+        &peer,
+        &Step {
+            title: "Which devices are offline?",
+            tool: "get_device_list",
+            arguments: json!({"status": "OFFLINE"}),
+            expect_error: false,
+        },
+        &mut failures,
+    )
     .await?;
-    let aps = call(&peer, &Step {
-        title: "A page of access points",
-        tool: "get_device_list",
-        arguments: json!({"device_type": "ACCESS_POINT", "limit": 5}),
-        expect_error: false,
-    }, &mut failures)
+    let aps = call(
+        &peer,
+        &Step {
+            title: "A page of access points",
+            tool: "get_device_list",
+            arguments: json!({"device_type": "ACCESS_POINT", "limit": 5}),
+            expect_error: false,
+        },
+        &mut failures,
+    )
     .await?;
     let ap_serial = aps
         .as_ref()
-        .and_then(|a| a["devices"][0]["serial_number"].as_str().map(str::to_string))
+        .and_then(|a| {
+            a["devices"][0]["serial_number"]
+                .as_str()
+                .map(str::to_string)
+        })
         .unwrap_or_else(|| "UNKNOWN0000".to_string());
-    call(&peer, &Step {
-        title: "One access point in detail",
-        tool: "get_ap_details",
-        arguments: json!({"serial_number": ap_serial}),
-        expect_error: false,
-    }, &mut failures)
+    call(
+        &peer,
+        &Step {
+            title: "One access point in detail",
+            tool: "get_ap_details",
+            arguments: json!({"serial_number": ap_serial}),
+            expect_error: false,
+        },
+        &mut failures,
+    )
     .await?;
-    call(&peer, &Step {
-        title: "Clients, without saying which site (the server never guesses)",
-        tool: "list_all_clients",
-        arguments: json!({}),
-        expect_error: true,
-    }, &mut failures)
+    call(
+        &peer,
+        &Step {
+            title: "Clients, without saying which site (the server never guesses)",
+            tool: "list_all_clients",
+            arguments: json!({}),
+            expect_error: true,
+        },
+        &mut failures,
+    )
     .await?;
-    call(&peer, &Step {
-        title: "Clients at the first site, by name",
-        tool: "list_all_clients",
-        arguments: json!({"site_name": first_site["site_name"], "limit": 5}),
-        expect_error: false,
-    }, &mut failures)
+    call(
+        &peer,
+        &Step {
+            title: "Clients at the first site, by name",
+            tool: "list_all_clients",
+            arguments: json!({"site_name": first_site["site_name"], "limit": 5}),
+            expect_error: false,
+        },
+        &mut failures,
+    )
     .await?;
-    call(&peer, &Step {
-        title: "An AP that does not exist (Central answers 404)",
-        tool: "get_ap_details",
-        arguments: json!({"serial_number": "NOSUCHAP01"}),
-        expect_error: true,
-    }, &mut failures)
+    call(
+        &peer,
+        &Step {
+            title: "An AP that does not exist (Central answers 404)",
+            tool: "get_ap_details",
+            arguments: json!({"serial_number": "NOSUCHAP01"}),
+            expect_error: true,
+        },
+        &mut failures,
+    )
     .await?;
-    call(&peer, &Step {
-        title: "A bad argument (rejected before any request to Central)",
-        tool: "get_device_list",
-        arguments: json!({"limit": 5000}),
-        expect_error: true,
-    }, &mut failures)
+    call(
+        &peer,
+        &Step {
+            title: "A bad argument (rejected before any request to Central)",
+            tool: "get_device_list",
+            arguments: json!({"limit": 5000}),
+            expect_error: true,
+        },
+        &mut failures,
+    )
     .await?;
 
     client
@@ -210,9 +264,18 @@ async fn session(simulator: &SimulatorHandle, credentials: &std::path::Path) -> 
 }
 
 /// Calls one tool, prints the exchange, and returns its structured content.
-async fn call(peer: &Peer<RoleClient>, step: &Step, failures: &mut usize) -> Result<Option<Value>, Failure> {
+async fn call(
+    peer: &Peer<RoleClient>,
+    step: &Step,
+    failures: &mut usize,
+) -> Result<Option<Value>, Failure> {
     let arguments: JsonObject = step.arguments.as_object().cloned().unwrap_or_default();
-    println!("\n{RULE}\n{}\n→ tools/call {} {}", step.title, step.tool, Value::Object(arguments.clone()));
+    println!(
+        "\n{RULE}\n{}\n→ tools/call {} {}",
+        step.title,
+        step.tool,
+        Value::Object(arguments.clone())
+    );
     let result: CallToolResult = peer
         .call_tool(CallToolRequestParams::new(step.tool).with_arguments(arguments))
         .await
@@ -231,7 +294,11 @@ async fn call(peer: &Peer<RoleClient>, step: &Step, failures: &mut usize) -> Res
         *failures += 1;
         println!(
             "  !! expected {}",
-            if step.expect_error { "an error" } else { "success" }
+            if step.expect_error {
+                "an error"
+            } else {
+                "success"
+            }
         );
     }
     Ok(result.structured_content)
@@ -239,15 +306,29 @@ async fn call(peer: &Peer<RoleClient>, step: &Step, failures: &mut usize) -> Res
 
 fn print_journal(simulator: &SimulatorHandle) {
     let journal = simulator.journal();
-    println!("\n{RULE}\nUpstream requests the simulator received ({}):", journal.len());
+    println!(
+        "\n{RULE}\nUpstream requests the simulator received ({}):",
+        journal.len()
+    );
     for entry in journal {
-        let query: Vec<String> = entry.query.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let query: Vec<String> = entry
+            .query
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
         let auth = match entry.authorization.as_deref() {
             Some(a) if a.starts_with("Bearer ") => "Bearer …",
             Some(_) => "other auth",
             None => "no auth",
         };
-        let query = if query.is_empty() { String::new() } else { format!("?{}", query.join("&")) };
-        println!("  {} {}{query}  [{auth}] → {}", entry.method, entry.path, entry.status);
+        let query = if query.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", query.join("&"))
+        };
+        println!(
+            "  {} {}{query}  [{auth}] → {}",
+            entry.method, entry.path, entry.status
+        );
     }
 }

@@ -87,7 +87,11 @@ impl ServerHandler for NocServer {
                 )),
             };
         };
-        let call_id = format!("{:x}-{}", std::process::id(), self.calls.fetch_add(1, Ordering::Relaxed) + 1);
+        let call_id = format!(
+            "{:x}-{}",
+            std::process::id(),
+            self.calls.fetch_add(1, Ordering::Relaxed) + 1
+        );
         let span = tracing::info_span!("tool_call", tool = %name, request_id = %context.id, call_id = %call_id);
         let ctx = ToolContext {
             central: Arc::clone(&self.central),
@@ -96,8 +100,16 @@ impl ServerHandler for NocServer {
         async move {
             let started = Instant::now();
             let result = spec.call(ctx, arguments).await;
-            let outcome = if result.is_error == Some(true) { "error" } else { "ok" };
-            tracing::info!(outcome, elapsed_ms = started.elapsed().as_secs_f64() * 1000.0, "tool call finished");
+            let outcome = if result.is_error == Some(true) {
+                "error"
+            } else {
+                "ok"
+            };
+            tracing::info!(
+                outcome,
+                elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+                "tool call finished"
+            );
             Ok(result.into())
         }
         .instrument(span)

@@ -30,29 +30,67 @@ fn stderr(o: &Output) -> String {
 fn version_and_help() {
     let o = run(&["--version"], &[]);
     assert_eq!(o.status.code(), Some(0));
-    assert_eq!(stdout(&o).trim(), format!("aruba-noc-mcp {}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        stdout(&o).trim(),
+        format!("aruba-noc-mcp {}", env!("CARGO_PKG_VERSION"))
+    );
     let o = run(&["--help"], &[]);
     assert_eq!(o.status.code(), Some(0));
-    for needle in ["serve --simulate", "simulator", "demo", "check", "ARUBA_BASE_URL", "ARUBA_READ_ONLY", "EXIT CODES"] {
+    for needle in [
+        "serve --simulate",
+        "simulator",
+        "demo",
+        "check",
+        "ARUBA_BASE_URL",
+        "ARUBA_READ_ONLY",
+        "EXIT CODES",
+    ] {
         assert!(stdout(&o).contains(needle), "help lacks {needle}");
     }
 }
 
+/// Arguments, environment, and what the error must name.
+type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+
 #[test]
 fn invalid_configuration_exits_2_naming_the_setting() {
-    let cases: [(&[&str], &[(&str, &str)], &str); 6] = [
-        (&["serve"], &[("ARUBA_API_TIMEOUT", "soon")], "ARUBA_API_TIMEOUT"),
-        (&["serve"], &[("ARUBA_BASE_URL", "not a url")], "ARUBA_BASE_URL"),
-        (&["serve"], &[("ARUBA_HTTP_WORKERS", "0")], "ARUBA_HTTP_WORKERS"),
-        (&["serve"], &[("ARUBA_TOOLSETS", "monitoring,wizardry")], "ARUBA_TOOLSETS"),
+    let cases: [Case; 6] = [
+        (
+            &["serve"],
+            &[("ARUBA_API_TIMEOUT", "soon")],
+            "ARUBA_API_TIMEOUT",
+        ),
+        (
+            &["serve"],
+            &[("ARUBA_BASE_URL", "not a url")],
+            "ARUBA_BASE_URL",
+        ),
+        (
+            &["serve"],
+            &[("ARUBA_HTTP_WORKERS", "0")],
+            "ARUBA_HTTP_WORKERS",
+        ),
+        (
+            &["serve"],
+            &[("ARUBA_TOOLSETS", "monitoring,wizardry")],
+            "ARUBA_TOOLSETS",
+        ),
         (&["serve", "--api-timeout", "-3"], &[], "ARUBA_API_TIMEOUT"),
         (&["serve", "--no-such-flag"], &[], "--no-such-flag"),
     ];
     for (args, env, needle) in cases {
         let o = run(args, env);
         assert_eq!(o.status.code(), Some(2), "{args:?} {env:?}: {}", stderr(&o));
-        assert!(stderr(&o).contains(needle), "{args:?} {env:?}: {}", stderr(&o));
-        assert!(stdout(&o).is_empty(), "stdout belongs to MCP: {}", stdout(&o));
+        assert!(
+            stderr(&o).contains(needle),
+            "{args:?} {env:?}: {}",
+            stderr(&o)
+        );
+        assert!(
+            stdout(&o).is_empty(),
+            "stdout belongs to MCP: {}",
+            stdout(&o)
+        );
     }
     let o = run(&["serve", "--config", "/nonexistent/aruba.toml"], &[]);
     assert_eq!(o.status.code(), Some(2));
@@ -90,8 +128,16 @@ fn check_verifies_token_and_api_against_a_simulator() {
     ];
     let o = run(&["check"], &good);
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
-    assert!(stdout(&o).contains("Credentials:         OK"), "{}", stdout(&o));
-    assert!(stdout(&o).contains("API call:            OK"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("Credentials:         OK"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stdout(&o).contains("API call:            OK"),
+        "{}",
+        stdout(&o)
+    );
     assert_eq!(sim.journal().len(), 2);
 
     let mut bad = good;
@@ -120,12 +166,22 @@ fn simulator_command_serves_on_the_requested_address() {
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let first = lines.next().unwrap().unwrap();
-    assert!(first.contains("seed 7") && first.contains("http://127.0.0.1:"), "{first}");
+    assert!(
+        first.contains("seed 7") && first.contains("http://127.0.0.1:"),
+        "{first}"
+    );
     let base = first.rsplit(' ').next().unwrap().to_string();
     let rest: Vec<String> = lines.take(6).map(Result::unwrap).collect();
-    assert!(rest.iter().any(|l| l.contains("ARUBA_TOKEN_URL=") && l.contains(&base)), "{rest:?}");
+    assert!(
+        rest.iter()
+            .any(|l| l.contains("ARUBA_TOKEN_URL=") && l.contains(&base)),
+        "{rest:?}"
+    );
     // It answers the token endpoint.
-    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
     let status = agent
         .post(&format!("{base}/as/token.oauth2"))
         .content_type("application/x-www-form-urlencoded")

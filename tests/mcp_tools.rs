@@ -32,7 +32,12 @@ async fn tools_list_has_typed_schemas_and_annotations() {
     let names: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();
     assert_eq!(
         names,
-        ["get_device_list", "list_all_clients", "get_sites_health", "get_ap_details"]
+        [
+            "get_device_list",
+            "list_all_clients",
+            "get_sites_health",
+            "get_ap_details"
+        ]
     );
     for t in &tools {
         let annotations = t.annotations.as_ref().expect("annotations");
@@ -42,7 +47,11 @@ async fn tools_list_has_typed_schemas_and_annotations() {
         assert_eq!(output["type"], "object", "{}", t.name);
         assert_eq!(t.input_schema["type"], "object", "{}", t.name);
         assert_eq!(t.input_schema["additionalProperties"], false, "{}", t.name);
-        assert!(t.description.as_deref().is_some_and(|d| d.len() > 80), "{}", t.name);
+        assert!(
+            t.description.as_deref().is_some_and(|d| d.len() > 80),
+            "{}",
+            t.name
+        );
     }
     let ap = tools.iter().find(|t| t.name == "get_ap_details").unwrap();
     assert_eq!(ap.input_schema["required"], json!(["serial_number"]));
@@ -50,8 +59,12 @@ async fn tools_list_has_typed_schemas_and_annotations() {
     let limit = &devices.input_schema["properties"]["limit"];
     assert_eq!(limit["maximum"], 100);
     assert_eq!(limit["minimum"], 1);
-    let device_type = serde_json::to_string(&devices.input_schema["properties"]["device_type"]).unwrap();
-    assert!(device_type.contains("ACCESS_POINT") && device_type.contains("GATEWAY"), "{device_type}");
+    let device_type =
+        serde_json::to_string(&devices.input_schema["properties"]["device_type"]).unwrap();
+    assert!(
+        device_type.contains("ACCESS_POINT") && device_type.contains("GATEWAY"),
+        "{device_type}"
+    );
     client.cancel().await.unwrap();
 }
 
@@ -65,11 +78,21 @@ async fn get_sites_health_reads_the_documented_endpoint() {
     assert_eq!(out["total"], dataset.sites.len());
     assert_eq!(out["returned"], dataset.sites.len());
     assert_eq!(out["next_offset"], Value::Null);
-    let ids: Vec<&str> = out["sites"].as_array().unwrap().iter().map(|s| s["site_id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = out["sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["site_id"].as_str().unwrap())
+        .collect();
     for site in &dataset.sites {
         assert!(ids.contains(&site.id.as_str()), "site {} missing", site.id);
     }
-    let device_total: u64 = out["sites"].as_array().unwrap().iter().map(|s| s["device_count"].as_u64().unwrap()).sum();
+    let device_total: u64 = out["sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["device_count"].as_u64().unwrap())
+        .sum();
     assert_eq!(device_total, dataset.devices.len() as u64);
     assert_eq!(out["totals"]["devices"], dataset.devices.len());
     assert!(text(&result).contains(&format!("{} site(s) returned", dataset.sites.len())));
@@ -82,7 +105,12 @@ async fn get_sites_health_reads_the_documented_endpoint() {
     assert_eq!(api[0].path, "/network-monitoring/v1/sites-health");
     assert_eq!(query(&api[0], "limit"), Some("100"));
     assert_eq!(query(&api[0], "offset"), Some("0"));
-    assert!(api[0].authorization.as_deref().is_some_and(|a| a.starts_with("Bearer ") && a.len() > 20));
+    assert!(
+        api[0]
+            .authorization
+            .as_deref()
+            .is_some_and(|a| a.starts_with("Bearer ") && a.len() > 20)
+    );
     client.cancel().await.unwrap();
 }
 
@@ -94,7 +122,14 @@ async fn get_sites_health_pages_with_offset() {
     let first = structured(&call(&client, "get_sites_health", json!({"limit": 2})).await);
     assert_eq!(first["returned"], 2);
     assert_eq!(first["next_offset"], 2);
-    let last = structured(&call(&client, "get_sites_health", json!({"limit": 2, "offset": n - 1})).await);
+    let last = structured(
+        &call(
+            &client,
+            "get_sites_health",
+            json!({"limit": 2, "offset": n - 1}),
+        )
+        .await,
+    );
     assert_eq!(last["returned"], 1);
     assert_eq!(last["next_offset"], Value::Null);
     client.cancel().await.unwrap();
@@ -105,24 +140,56 @@ async fn get_device_list_filters_and_paginates() {
     let sim = simulator();
     let client = session(&sim, &[]).await;
     let dataset = sim.dataset();
-    let aps = dataset.devices.iter().filter(|d| d.device_type == DeviceType::AccessPoint).count();
+    let aps = dataset
+        .devices
+        .iter()
+        .filter(|d| d.device_type == DeviceType::AccessPoint)
+        .count();
     assert!(aps > 5);
 
-    let page1 = structured(&call(&client, "get_device_list", json!({"device_type": "ACCESS_POINT", "limit": 5})).await);
+    let page1 = structured(
+        &call(
+            &client,
+            "get_device_list",
+            json!({"device_type": "ACCESS_POINT", "limit": 5}),
+        )
+        .await,
+    );
     assert_eq!(page1["total"], aps);
     assert_eq!(page1["returned"], 5);
     assert_eq!(page1["next"], "2");
-    assert!(page1["devices"].as_array().unwrap().iter().all(|d| d["device_type"] == "ACCESS_POINT"));
-    let page2 = structured(&call(&client, "get_device_list", json!({"device_type": "ACCESS_POINT", "limit": 5, "next": "2"})).await);
+    assert!(
+        page1["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["device_type"] == "ACCESS_POINT")
+    );
+    let page2 = structured(
+        &call(
+            &client,
+            "get_device_list",
+            json!({"device_type": "ACCESS_POINT", "limit": 5, "next": "2"}),
+        )
+        .await,
+    );
     let serials = |p: &Value| -> Vec<String> {
-        p["devices"].as_array().unwrap().iter().map(|d| d["serial_number"].as_str().unwrap().to_string()).collect()
+        p["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["serial_number"].as_str().unwrap().to_string())
+            .collect()
     };
     assert!(serials(&page1).iter().all(|s| !serials(&page2).contains(s)));
 
     let api = api_requests(&sim);
     assert_eq!(api.len(), 2);
     assert_eq!(api[0].path, "/network-monitoring/v1/devices");
-    assert_eq!(query(&api[0], "filter"), Some("deviceType eq 'ACCESS_POINT'"));
+    assert_eq!(
+        query(&api[0], "filter"),
+        Some("deviceType eq 'ACCESS_POINT'")
+    );
     assert_eq!(query(&api[0], "limit"), Some("5"));
     assert_eq!(query(&api[0], "next"), None);
     assert_eq!(query(&api[1], "next"), Some("2"));
@@ -134,8 +201,17 @@ async fn get_device_list_finds_offline_devices_at_a_site() {
     let sim = simulator();
     let client = session(&sim, &[]).await;
     let dataset = sim.dataset();
-    let offline = dataset.devices.iter().find(|d| d.status == DeviceStatus::Offline).expect("an offline device");
-    let result = call(&client, "get_device_list", json!({"status": "OFFLINE", "site_id": offline.site_id})).await;
+    let offline = dataset
+        .devices
+        .iter()
+        .find(|d| d.status == DeviceStatus::Offline)
+        .expect("an offline device");
+    let result = call(
+        &client,
+        "get_device_list",
+        json!({"status": "OFFLINE", "site_id": offline.site_id}),
+    )
+    .await;
     let out = structured(&result);
     let expected = dataset
         .devices
@@ -143,8 +219,18 @@ async fn get_device_list_finds_offline_devices_at_a_site() {
         .filter(|d| d.status == DeviceStatus::Offline && d.site_id == offline.site_id)
         .count();
     assert_eq!(out["total"], expected);
-    assert!(out["devices"].as_array().unwrap().iter().any(|d| d["serial_number"] == offline.serial_number.as_str()));
-    assert!(text(&result).contains(&offline.serial_number), "{}", text(&result));
+    assert!(
+        out["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["serial_number"] == offline.serial_number.as_str())
+    );
+    assert!(
+        text(&result).contains(&offline.serial_number),
+        "{}",
+        text(&result)
+    );
     let api = api_requests(&sim);
     assert_eq!(
         query(&api[0], "filter"),
@@ -164,7 +250,12 @@ async fn get_ap_details_reads_one_ap() {
         .find(|d| d.device_type == DeviceType::AccessPoint && d.status == DeviceStatus::Online)
         .unwrap();
     // Lower case is accepted and normalised.
-    let result = call(&client, "get_ap_details", json!({"serial_number": ap.serial_number.to_lowercase()})).await;
+    let result = call(
+        &client,
+        "get_ap_details",
+        json!({"serial_number": ap.serial_number.to_lowercase()}),
+    )
+    .await;
     let out = structured(&result);
     assert_eq!(out["serial_number"], ap.serial_number.as_str());
     assert_eq!(out["device_name"], ap.device_name.as_str());
@@ -175,7 +266,10 @@ async fn get_ap_details_reads_one_ap() {
     assert!(text(&result).contains(&ap.device_name));
     let api = api_requests(&sim);
     assert_eq!(api.len(), 1);
-    assert_eq!(api[0].path, format!("/network-monitoring/v1/aps/{}", ap.serial_number));
+    assert_eq!(
+        api[0].path,
+        format!("/network-monitoring/v1/aps/{}", ap.serial_number)
+    );
     assert!(api[0].query.is_empty());
     client.cancel().await.unwrap();
 }
@@ -191,17 +285,31 @@ async fn list_all_clients_resolves_a_site_name_and_sends_site_id() {
         .iter()
         .filter(|c| c.site_id == site.id && c.status == ClientStatus::Connected)
         .count();
-    let result = call(&client, "list_all_clients", json!({"site_name": site.name, "limit": 100})).await;
+    let result = call(
+        &client,
+        "list_all_clients",
+        json!({"site_name": site.name, "limit": 100}),
+    )
+    .await;
     let out = structured(&result);
     assert_eq!(out["site"]["site_id"], site.id.as_str());
     assert_eq!(out["total"], connected);
     assert_eq!(out["returned"], connected.min(100));
-    assert!(out["clients"].as_array().unwrap().iter().all(|c| c["status"] == "Connected" && c["site_name"] == site.name.as_str()));
+    assert!(
+        out["clients"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["status"] == "Connected" && c["site_name"] == site.name.as_str())
+    );
 
     let api = api_requests(&sim);
     assert_eq!(api.len(), 2);
     assert_eq!(api[0].path, "/network-monitoring/v1/sites-health");
-    assert_eq!(query(&api[0], "filter"), Some(format!("siteName eq '{}'", site.name).as_str()));
+    assert_eq!(
+        query(&api[0], "filter"),
+        Some(format!("siteName eq '{}'", site.name).as_str())
+    );
     assert_eq!(api[1].path, "/network-monitoring/v1/clients");
     assert_eq!(query(&api[1], "site-id"), Some(site.id.as_str()));
     assert_eq!(query(&api[1], "limit"), Some("100"));
@@ -220,7 +328,13 @@ async fn list_all_clients_by_id_filters_failed_wireless_clients_in_a_window() {
     )
     .await;
     let out = structured(&result);
-    assert!(out["clients"].as_array().unwrap().iter().all(|c| c["status"] == "Failed"));
+    assert!(
+        out["clients"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["status"] == "Failed")
+    );
     let api = api_requests(&sim);
     assert_eq!(api.len(), 1, "a site id needs no lookup");
     assert_eq!(query(&api[0], "site-id"), Some(site.as_str()));
@@ -229,7 +343,10 @@ async fn list_all_clients_by_id_filters_failed_wireless_clients_in_a_window() {
         Some("clientConnectionType eq 'Wireless' and status eq 'Failed'")
     );
     let start = query(&api[0], "start-at").expect("start-at sent");
-    assert!(start.ends_with('Z') && start.contains('T') && start.len() == 24, "{start}");
+    assert!(
+        start.ends_with('Z') && start.contains('T') && start.len() == 24,
+        "{start}"
+    );
     client.cancel().await.unwrap();
 }
 
@@ -242,14 +359,34 @@ async fn list_all_clients_without_a_site_lists_sites_and_never_guesses() {
     let message = text(&result);
     assert!(message.contains("needs a site"), "{message}");
     for site in &sim.dataset().sites {
-        assert!(message.contains(&site.name) && message.contains(&site.id), "{message}");
+        assert!(
+            message.contains(&site.name) && message.contains(&site.id),
+            "{message}"
+        );
     }
-    assert!(api_requests(&sim).iter().all(|e| e.path != "/network-monitoring/v1/clients"));
+    assert!(
+        api_requests(&sim)
+            .iter()
+            .all(|e| e.path != "/network-monitoring/v1/clients")
+    );
 
-    let result = call(&client, "list_all_clients", json!({"site_name": "Atlantis"})).await;
+    let result = call(
+        &client,
+        "list_all_clients",
+        json!({"site_name": "Atlantis"}),
+    )
+    .await;
     assert_eq!(result.is_error, Some(true));
-    assert!(text(&result).contains("No site is named \"Atlantis\""), "{}", text(&result));
-    assert!(api_requests(&sim).iter().all(|e| e.path != "/network-monitoring/v1/clients"));
+    assert!(
+        text(&result).contains("No site is named \"Atlantis\""),
+        "{}",
+        text(&result)
+    );
+    assert!(
+        api_requests(&sim)
+            .iter()
+            .all(|e| e.path != "/network-monitoring/v1/clients")
+    );
     client.cancel().await.unwrap();
 }
 
@@ -258,15 +395,47 @@ async fn bad_arguments_are_tool_errors_and_reach_no_upstream() {
     let sim = simulator();
     let client = session(&sim, &[]).await;
     let cases = [
-        ("get_device_list", json!({"limit": 5000}), "argument `limit`"),
-        ("get_device_list", json!({"limit": "ten"}), "argument `limit`"),
-        ("get_device_list", json!({"device_type": "ROUTER"}), "argument `device_type`"),
-        ("get_device_list", json!({"colour": "red"}), "unknown field `colour`"),
+        (
+            "get_device_list",
+            json!({"limit": 5000}),
+            "argument `limit`",
+        ),
+        (
+            "get_device_list",
+            json!({"limit": "ten"}),
+            "argument `limit`",
+        ),
+        (
+            "get_device_list",
+            json!({"device_type": "ROUTER"}),
+            "argument `device_type`",
+        ),
+        (
+            "get_device_list",
+            json!({"colour": "red"}),
+            "unknown field `colour`",
+        ),
         ("get_ap_details", json!({}), "missing field `serial_number`"),
-        ("get_ap_details", json!({"serial_number": "ab/../c"}), "not a serial number"),
-        ("get_sites_health", json!({"offset": -1}), "argument `offset`"),
-        ("list_all_clients", json!({"site_id": "1", "start_query_time": "yesterday"}), "start_query_time"),
-        ("list_all_clients", json!({"site_id": "1 OR 1=1"}), "not a site id"),
+        (
+            "get_ap_details",
+            json!({"serial_number": "ab/../c"}),
+            "not a serial number",
+        ),
+        (
+            "get_sites_health",
+            json!({"offset": -1}),
+            "argument `offset`",
+        ),
+        (
+            "list_all_clients",
+            json!({"site_id": "1", "start_query_time": "yesterday"}),
+            "start_query_time",
+        ),
+        (
+            "list_all_clients",
+            json!({"site_id": "1 OR 1=1"}),
+            "not a site id",
+        ),
     ];
     for (tool, args, expected) in cases {
         let result = call(&client, tool, args.clone()).await;
@@ -274,9 +443,15 @@ async fn bad_arguments_are_tool_errors_and_reach_no_upstream() {
         let message = text(&result);
         assert!(message.contains(expected), "{tool} {args}: {message}");
     }
-    assert!(sim.journal().is_empty(), "no request may reach Central: {:?}", sim.journal());
+    assert!(
+        sim.journal().is_empty(),
+        "no request may reach Central: {:?}",
+        sim.journal()
+    );
     // The session is still healthy.
-    assert!(structured(&call(&client, "get_sites_health", json!({"limit": 1})).await)["returned"] == 1);
+    assert!(
+        structured(&call(&client, "get_sites_health", json!({"limit": 1})).await)["returned"] == 1
+    );
     client.cancel().await.unwrap();
 }
 
@@ -284,19 +459,46 @@ async fn bad_arguments_are_tool_errors_and_reach_no_upstream() {
 async fn upstream_404_and_400_are_explained_with_the_envelope() {
     let sim = simulator();
     let client = session(&sim, &[]).await;
-    let result = call(&client, "get_ap_details", json!({"serial_number": "NOSUCHAP01"})).await;
+    let result = call(
+        &client,
+        "get_ap_details",
+        json!({"serial_number": "NOSUCHAP01"}),
+    )
+    .await;
     assert_eq!(result.is_error, Some(true));
     let message = text(&result);
-    for part in ["NOSUCHAP01", "HTTP 404", "HPE_GL_ERROR_NOT_FOUND", "debugId", "GET /network-monitoring/v1/aps/{serial-number}"] {
+    for part in [
+        "NOSUCHAP01",
+        "HTTP 404",
+        "HPE_GL_ERROR_NOT_FOUND",
+        "debugId",
+        "GET /network-monitoring/v1/aps/{serial-number}",
+    ] {
         assert!(message.contains(part), "missing {part}: {message}");
     }
-    let result = call(&client, "get_device_list", json!({"filter": "colour eq 'red'"})).await;
+    let result = call(
+        &client,
+        "get_device_list",
+        json!({"filter": "colour eq 'red'"}),
+    )
+    .await;
     assert_eq!(result.is_error, Some(true));
     let message = text(&result);
-    for part in ["Listing devices failed", "HTTP 400", "HPE_GL_NETWORK_MONITORING_INVALID_INPUT", "debugId"] {
+    for part in [
+        "Listing devices failed",
+        "HTTP 400",
+        "HPE_GL_NETWORK_MONITORING_INVALID_INPUT",
+        "debugId",
+    ] {
         assert!(message.contains(part), "missing {part}: {message}");
     }
-    assert_eq!(api_requests(&sim).iter().map(|e| e.status).collect::<Vec<_>>(), [404, 400]);
+    assert_eq!(
+        api_requests(&sim)
+            .iter()
+            .map(|e| e.status)
+            .collect::<Vec<_>>(),
+        [404, 400]
+    );
     client.cancel().await.unwrap();
 }
 
@@ -342,7 +544,12 @@ async fn missing_credentials_say_what_to_set() {
     let result = call(&client, "get_device_list", json!({})).await;
     assert_eq!(result.is_error, Some(true));
     let message = text(&result);
-    for part in ["ARUBA_CLIENT_ID", "ARUBA_CLIENT_SECRET", "ARUBA_ACCESS_TOKEN", "--simulate"] {
+    for part in [
+        "ARUBA_CLIENT_ID",
+        "ARUBA_CLIENT_SECRET",
+        "ARUBA_ACCESS_TOKEN",
+        "--simulate",
+    ] {
         assert!(message.contains(part), "missing {part}: {message}");
     }
     assert!(sim.journal().is_empty());
@@ -353,7 +560,11 @@ async fn missing_credentials_say_what_to_set() {
 async fn a_rejected_token_is_renewed_once_and_the_call_replayed() {
     let sim = simulator();
     // A stale static token plus client credentials: 401, one token request, one replay.
-    let client = session(&sim, &[("ARUBA_ACCESS_TOKEN", "stale-token-from-yesterday")]).await;
+    let client = session(
+        &sim,
+        &[("ARUBA_ACCESS_TOKEN", "stale-token-from-yesterday")],
+    )
+    .await;
     let out = structured(&call(&client, "get_sites_health", json!({"limit": 1})).await);
     assert_eq!(out["returned"], 1);
     let journal = sim.journal();
@@ -366,7 +577,10 @@ async fn a_rejected_token_is_renewed_once_and_the_call_replayed() {
             ("/network-monitoring/v1/sites-health".to_string(), 200),
         ]
     );
-    assert_eq!(journal[0].authorization.as_deref(), Some("Bearer stale-token-from-yesterday"));
+    assert_eq!(
+        journal[0].authorization.as_deref(),
+        Some("Bearer stale-token-from-yesterday")
+    );
     assert_ne!(journal[2].authorization, journal[0].authorization);
     client.cancel().await.unwrap();
 }
@@ -377,13 +591,19 @@ async fn a_rejected_static_token_without_client_credentials_is_explained() {
     let env: Vec<(String, String)> = env_for(&sim)
         .into_iter()
         .filter(|(k, _)| !k.starts_with("ARUBA_CLIENT"))
-        .chain([("ARUBA_ACCESS_TOKEN".to_string(), "expired-token".to_string())])
+        .chain([(
+            "ARUBA_ACCESS_TOKEN".to_string(),
+            "expired-token".to_string(),
+        )])
         .collect();
     let client = connect(server_command(&env, std::process::Stdio::null())).await;
     let result = call(&client, "get_sites_health", json!({})).await;
     assert_eq!(result.is_error, Some(true));
     let message = text(&result);
-    assert!(message.contains("ARUBA_ACCESS_TOKEN is expired or invalid"), "{message}");
+    assert!(
+        message.contains("ARUBA_ACCESS_TOKEN is expired or invalid"),
+        "{message}"
+    );
     assert!(token_requests(&sim).is_empty());
     client.cancel().await.unwrap();
 }
@@ -399,7 +619,11 @@ async fn tokens_are_renewed_before_they_expire() {
     tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
     structured(&call(&client, "get_sites_health", json!({"limit": 1})).await);
     assert_eq!(token_requests(&sim).len(), 2);
-    assert!(api_requests(&sim).iter().all(|e| e.status == 200), "no 401 needed: {:?}", sim.journal());
+    assert!(
+        api_requests(&sim).iter().all(|e| e.status == 200),
+        "no 401 needed: {:?}",
+        sim.journal()
+    );
     client.cancel().await.unwrap();
 }
 
@@ -407,7 +631,13 @@ async fn tokens_are_renewed_before_they_expire() {
 async fn read_only_and_toolset_selection_narrow_the_catalogue() {
     let sim = simulator();
     let client = session(&sim, &[("ARUBA_TOOLSETS", "clients")]).await;
-    let names: Vec<String> = client.list_all_tools().await.unwrap().iter().map(|t| t.name.to_string()).collect();
+    let names: Vec<String> = client
+        .list_all_tools()
+        .await
+        .unwrap()
+        .iter()
+        .map(|t| t.name.to_string())
+        .collect();
     assert_eq!(names, ["list_all_clients"]);
     let result = call(&client, "get_device_list", json!({})).await;
     assert_eq!(result.is_error, Some(true));

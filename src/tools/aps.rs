@@ -148,7 +148,8 @@ fn map_ap(v: &Value, serial: &str) -> ApDetailsOutput {
         .iter()
         .map(|p| Port {
             name: fields::text(p, "name"),
-            status: fields::status_upper(p, "portStatus").or_else(|| fields::status_upper(p, "status")),
+            status: fields::status_upper(p, "portStatus")
+                .or_else(|| fields::status_upper(p, "status")),
             is_uplink: fields::boolean(p, "isUplink"),
             speed: fields::text(p, "speed"),
             duplex: fields::text(p, "duplex"),
@@ -199,10 +200,16 @@ fn warnings(ap: &ApDetailsOutput) -> Vec<String> {
                 .unwrap_or_default()
         ));
     }
-    if let Some(cpu) = ap.cpu_utilization_percent.filter(|c| *c > HIGH_UTILISATION_PERCENT) {
+    if let Some(cpu) = ap
+        .cpu_utilization_percent
+        .filter(|c| *c > HIGH_UTILISATION_PERCENT)
+    {
         w.push(format!("high CPU {cpu}%"));
     }
-    if let Some(mem) = ap.memory_utilization_percent.filter(|m| *m > HIGH_UTILISATION_PERCENT) {
+    if let Some(mem) = ap
+        .memory_utilization_percent
+        .filter(|m| *m > HIGH_UTILISATION_PERCENT)
+    {
         w.push(format!("high memory {mem}%"));
     }
     for r in &ap.radios {
@@ -210,7 +217,10 @@ fn warnings(ap: &ApDetailsOutput) -> Vec<String> {
         if r.status.as_deref() == Some("DOWN") {
             w.push(format!("{band} radio is DOWN"));
         }
-        if let Some(u) = r.channel_utilization_percent.filter(|u| *u > BUSY_CHANNEL_PERCENT) {
+        if let Some(u) = r
+            .channel_utilization_percent
+            .filter(|u| *u > BUSY_CHANNEL_PERCENT)
+        {
             w.push(format!(
                 "{band} channel {} is {u}% utilised",
                 r.channel.as_deref().unwrap_or("?")
@@ -278,7 +288,7 @@ async fn ap_details(ctx: ToolContext, args: ApDetailsArgs) -> Result<ApDetailsOu
                     "No access point with serial {serial} in Central. Check the serial with \
                      get_device_list (device_type ACCESS_POINT); switches and gateways have their own tools"
                 ),
-                source: e,
+                source: Box::new(e),
             },
             other => ToolError::api(format!("Reading AP {serial}"))(other),
         })?
@@ -286,10 +296,10 @@ async fn ap_details(ctx: ToolContext, args: ApDetailsArgs) -> Result<ApDetailsOu
     if !body.is_object() {
         return Err(ToolError::Explained {
             message: format!("Central returned no AP object for {serial}"),
-            source: ApiError::InvalidResponse {
+            source: Box::new(ApiError::InvalidResponse {
                 call: routes::AP_DETAILS.call_name(),
                 detail: "expected a JSON object".into(),
-            },
+            }),
         });
     }
     Ok(map_ap(&body, &serial))
@@ -333,14 +343,25 @@ mod tests {
         assert_eq!(ap.ports[0].is_uplink, Some(true));
         assert_eq!(ap.wlans, ["CorpWLAN"]);
         assert!(ap.warnings.iter().any(|w| w.contains("high CPU 91")));
-        assert!(ap.warnings.iter().any(|w| w.contains("5 GHz radio is DOWN")));
-        assert!(ap.warnings.iter().any(|w| w.contains("channel 6 is 75% utilised")));
+        assert!(
+            ap.warnings
+                .iter()
+                .any(|w| w.contains("5 GHz radio is DOWN"))
+        );
+        assert!(
+            ap.warnings
+                .iter()
+                .any(|w| w.contains("channel 6 is 75% utilised"))
+        );
         assert!(!ap.warnings.iter().any(|w| w.contains("memory")));
     }
 
     #[test]
     fn nulls_do_not_fail() {
-        let ap = map_ap(&json!({"apStats": null, "radios": null, "status": null}), "X");
+        let ap = map_ap(
+            &json!({"apStats": null, "radios": null, "status": null}),
+            "X",
+        );
         assert_eq!(ap.serial_number, "X");
         assert!(ap.radios.is_empty() && ap.warnings.is_empty());
         assert!(ap.summary().contains("unknown state"));

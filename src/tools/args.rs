@@ -19,7 +19,9 @@ pub trait Validate {
 }
 
 /// Decodes `arguments` into `A` and validates it.
-pub fn decode<A: DeserializeOwned + Validate>(arguments: Map<String, Value>) -> Result<A, ToolError> {
+pub fn decode<A: DeserializeOwned + Validate>(
+    arguments: Map<String, Value>,
+) -> Result<A, ToolError> {
     let value = Value::Object(arguments);
     let mut args: A = serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
@@ -46,7 +48,11 @@ pub fn check_range(name: &str, value: i64, min: i64, max: i64) -> Result<(), Too
 }
 
 /// Trims `value`; `None` when empty. Longer than `max` characters is an error naming `name`.
-pub fn clean_text(name: &str, value: Option<String>, max: usize) -> Result<Option<String>, ToolError> {
+pub fn clean_text(
+    name: &str,
+    value: Option<String>,
+    max: usize,
+) -> Result<Option<String>, ToolError> {
     let Some(v) = value else { return Ok(None) };
     let v = v.trim().to_string();
     if v.is_empty() {
@@ -82,7 +88,8 @@ pub fn serial(name: &str, value: &str) -> Result<String, ToolError> {
 pub fn site_id(name: &str, value: &str) -> Result<String, ToolError> {
     let v = value.trim();
     let ok = (1..=64).contains(&v.len())
-        && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if !ok {
         return Err(ToolError::InvalidArgument(format!(
             "argument `{name}`: {value:?} is not a site id; expected the id from get_sites_health, e.g. 24833497"
@@ -93,10 +100,17 @@ pub fn site_id(name: &str, value: &str) -> Result<String, ToolError> {
 
 /// Checks a pagination cursor: the `next` value a previous page returned (a page number).
 pub fn cursor(name: &str, value: Option<String>) -> Result<Option<String>, ToolError> {
-    let Some(v) = value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty()) else {
+    let Some(v) = value
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+    else {
         return Ok(None);
     };
-    if v.len() > 64 || !v.chars().all(|c| c.is_ascii_alphanumeric() || "-_=.".contains(c)) {
+    if v.len() > 64
+        || !v
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_=.".contains(c))
+    {
         return Err(ToolError::InvalidArgument(format!(
             "argument `{name}`: {v:?} is not a cursor; pass the `next` value of the previous page unchanged"
         )));
@@ -183,8 +197,16 @@ mod tests {
         let e = decode::<Demo>(obj(serde_json::json!({"limit": 500}))).unwrap_err();
         assert!(e.to_string().contains("from 1 to 100"), "{e}");
         let e = decode::<Demo>(obj(serde_json::json!({"limt": 5}))).unwrap_err();
-        assert!(e.to_string().contains("unknown field `limt`") && e.to_string().contains("limit"), "{e}");
-        assert_eq!(decode::<Demo>(obj(serde_json::json!({"limit": 5}))).unwrap().limit, Some(5));
+        assert!(
+            e.to_string().contains("unknown field `limt`") && e.to_string().contains("limit"),
+            "{e}"
+        );
+        assert_eq!(
+            decode::<Demo>(obj(serde_json::json!({"limit": 5})))
+                .unwrap()
+                .limit,
+            Some(5)
+        );
     }
 
     #[test]
@@ -198,7 +220,9 @@ mod tests {
     fn odata_values_are_quoted() {
         assert_eq!(odata_quote("O'Brien"), "'O''Brien'");
         assert_eq!(
-            odata_and(vec!["a eq 'b'".into(), "c eq 'd'".into()]).unwrap().unwrap(),
+            odata_and(vec!["a eq 'b'".into(), "c eq 'd'".into()])
+                .unwrap()
+                .unwrap(),
             "a eq 'b' and c eq 'd'"
         );
         assert_eq!(odata_and(vec![]).unwrap(), None);

@@ -239,8 +239,17 @@ impl ToolOutput for ClientListOutput {
     }
 }
 
-async fn client_list(ctx: ToolContext, args: ClientListArgs) -> Result<ClientListOutput, ToolError> {
-    let site = resolve_site(&ctx, "list_all_clients", args.site_id.clone(), args.site_name.clone()).await?;
+async fn client_list(
+    ctx: ToolContext,
+    args: ClientListArgs,
+) -> Result<ClientListOutput, ToolError> {
+    let site = resolve_site(
+        &ctx,
+        "list_all_clients",
+        args.site_id.clone(),
+        args.site_name.clone(),
+    )
+    .await?;
     let mut terms = Vec::new();
     if let Some(t) = args.connection_type {
         terms.push(format!("clientConnectionType eq '{t:?}'"));
@@ -267,14 +276,24 @@ async fn client_list(ctx: ToolContext, args: ClientListArgs) -> Result<ClientLis
                 .query_opt("next", args.next.clone()),
         )
         .await
-        .map_err(ToolError::api(format!("Listing clients at site {}", site.site_id)))?
+        .map_err(ToolError::api(format!(
+            "Listing clients at site {}",
+            site.site_id
+        )))?
         .body;
-    let clients: Vec<Client> = fields::list(&page, "items").iter().map(map_client).collect();
+    let clients: Vec<Client> = fields::list(&page, "items")
+        .iter()
+        .map(map_client)
+        .collect();
     let mut counts = ClientCounts::default();
     for c in &clients {
         *counts
             .by_connection_type
-            .entry(c.connection_type.clone().unwrap_or_else(|| "Unknown".into()))
+            .entry(
+                c.connection_type
+                    .clone()
+                    .unwrap_or_else(|| "Unknown".into()),
+            )
             .or_default() += 1;
         *counts
             .by_status
@@ -316,9 +335,11 @@ mod tests {
 
     #[test]
     fn maps_the_documented_client_shape() {
-        let c = map_client(&json!({"id":"f0:1a:a0:3d:00:af","macAddress":"f0:1a:a0:3d:00:af","clientName":"MyLaptop",
+        let c = map_client(
+            &json!({"id":"f0:1a:a0:3d:00:af","macAddress":"f0:1a:a0:3d:00:af","clientName":"MyLaptop",
             "clientConnectionType":"Wireless","status":"Connected","connectedTo":"ap-lobby-01","snr":42,
-            "wirelessBand":"5GHZ","vlanId":"10","userName":"user@corp.com"}));
+            "wirelessBand":"5GHZ","vlanId":"10","userName":"user@corp.com"}),
+        );
         assert_eq!(c.mac_address, "f0:1a:a0:3d:00:af");
         assert_eq!(c.snr_db, Some(42.0));
         assert_eq!(c.band.as_deref(), Some("5GHZ"));

@@ -215,7 +215,10 @@ impl ToolOutput for DeviceListOutput {
     }
 }
 
-async fn device_list(ctx: ToolContext, args: DeviceListArgs) -> Result<DeviceListOutput, ToolError> {
+async fn device_list(
+    ctx: ToolContext,
+    args: DeviceListArgs,
+) -> Result<DeviceListOutput, ToolError> {
     let mut terms = Vec::new();
     if let Some(t) = args.device_type {
         terms.push(format!("deviceType eq '{}'", t.api_value()));
@@ -223,7 +226,11 @@ async fn device_list(ctx: ToolContext, args: DeviceListArgs) -> Result<DeviceLis
     if let Some(s) = args.status {
         terms.push(format!(
             "status eq '{}'",
-            if s == DeviceStatus::Online { "ONLINE" } else { "OFFLINE" }
+            if s == DeviceStatus::Online {
+                "ONLINE"
+            } else {
+                "OFFLINE"
+            }
         ));
     }
     if let Some(id) = &args.site_id {
@@ -249,7 +256,10 @@ async fn device_list(ctx: ToolContext, args: DeviceListArgs) -> Result<DeviceLis
         .await
         .map_err(ToolError::api("Listing devices"))?
         .body;
-    let devices: Vec<Device> = fields::list(&page, "items").iter().map(map_device).collect();
+    let devices: Vec<Device> = fields::list(&page, "items")
+        .iter()
+        .map(map_device)
+        .collect();
     let mut counts = DeviceCounts::default();
     for d in &devices {
         *counts
@@ -295,8 +305,10 @@ mod tests {
 
     #[test]
     fn maps_devices_and_tolerates_nulls() {
-        let d = map_device(&json!({"id":"CN1","serialNumber":"CN1","deviceName":"ap-1","deviceType":"ACCESS_POINT",
-            "status":"OFFLINE","uptimeInMillis":null,"lastSeenAt":"2026-03-21T10:00:00Z","siteName":null}));
+        let d = map_device(
+            &json!({"id":"CN1","serialNumber":"CN1","deviceName":"ap-1","deviceType":"ACCESS_POINT",
+            "status":"OFFLINE","uptimeInMillis":null,"lastSeenAt":"2026-03-21T10:00:00Z","siteName":null}),
+        );
         assert_eq!(d.serial_number, "CN1");
         assert_eq!(d.status.as_deref(), Some("OFFLINE"));
         assert_eq!(d.uptime_seconds, None);

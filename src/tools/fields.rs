@@ -121,7 +121,10 @@ mod tests {
         assert_eq!(human_duration(42 * 60), "42m");
         assert_eq!(human_duration(5 * 3600 + 12 * 60), "5h 12m");
         assert_eq!(human_duration(3 * 86_400 + 4 * 3600), "3d 4h");
-        assert_eq!(uptime_seconds(&json!({"uptimeInMillis": 1_702_794_777u64})), Some(1_702_794));
+        assert_eq!(
+            uptime_seconds(&json!({"uptimeInMillis": 1_702_794_777u64})),
+            Some(1_702_794)
+        );
         assert_eq!(uptime_seconds(&json!({"uptimeInMillis": null})), None);
     }
 }

@@ -47,7 +47,7 @@ pub enum ToolError {
         context: String,
         /// The pipeline error.
         #[source]
-        source: ApiError,
+        source: Box<ApiError>,
     },
     /// A more specific explanation of an upstream answer (e.g. "No AP with serial X").
     #[error("{message} ({source})")]
@@ -56,7 +56,7 @@ pub enum ToolError {
         message: String,
         /// The pipeline error it explains.
         #[source]
-        source: ApiError,
+        source: Box<ApiError>,
     },
     /// The tool is not offered by this server (read-only mode or toolset selection).
     #[error("{0}")]
@@ -67,7 +67,10 @@ impl ToolError {
     /// Wraps a pipeline error with what the tool was doing.
     pub fn api(context: impl Into<String>) -> impl FnOnce(ApiError) -> ToolError {
         let context = context.into();
-        move |source| ToolError::Api { context, source }
+        move |source| ToolError::Api {
+            context,
+            source: Box::new(source),
+        }
     }
 
     /// A bounded label for metrics and logs.
@@ -305,7 +308,10 @@ pub struct SelectionError {
 impl Registry {
     /// Narrows `catalogue` by the settings. Unknown toolset or tool names are an error naming the
     /// setting and listing the valid names.
-    pub fn select(catalogue: Vec<ToolSpec>, settings: &ToolSettings) -> Result<Registry, SelectionError> {
+    pub fn select(
+        catalogue: Vec<ToolSpec>,
+        settings: &ToolSettings,
+    ) -> Result<Registry, SelectionError> {
         let known: BTreeSet<String> = catalogue.iter().map(|t| t.name().to_string()).collect();
         let toolsets: Option<BTreeSet<Toolset>> = match &settings.toolsets {
             None => None,
@@ -313,7 +319,10 @@ impl Registry {
                 let mut chosen = BTreeSet::new();
                 let mut unknown = Vec::new();
                 for n in names {
-                    match Toolset::ALL.iter().find(|t| t.name().eq_ignore_ascii_case(n)) {
+                    match Toolset::ALL
+                        .iter()
+                        .find(|t| t.name().eq_ignore_ascii_case(n))
+                    {
                         Some(t) => {
                             chosen.insert(*t);
                         }
@@ -410,7 +419,11 @@ impl Registry {
 mod tests {
     use super::*;
 
-    fn settings(toolsets: Option<&[&str]>, tools: Option<&[&str]>, read_only: bool) -> ToolSettings {
+    fn settings(
+        toolsets: Option<&[&str]>,
+        tools: Option<&[&str]>,
+        read_only: bool,
+    ) -> ToolSettings {
         let owned = |l: &[&str]| l.iter().map(|s| (*s).to_string()).collect();
         ToolSettings {
             read_only,
@@ -425,9 +438,19 @@ mod tests {
         let names: BTreeSet<&str> = all.iter().map(ToolSpec::name).collect();
         assert_eq!(names.len(), all.len());
         for t in &all {
-            assert_eq!(t.tool.input_schema.get("type").and_then(|v| v.as_str()), Some("object"), "{}", t.name());
+            assert_eq!(
+                t.tool.input_schema.get("type").and_then(|v| v.as_str()),
+                Some("object"),
+                "{}",
+                t.name()
+            );
             let out = t.tool.output_schema.as_ref().expect("output schema");
-            assert_eq!(out.get("type").and_then(|v| v.as_str()), Some("object"), "{}", t.name());
+            assert_eq!(
+                out.get("type").and_then(|v| v.as_str()),
+                Some("object"),
+                "{}",
+                t.name()
+            );
             assert!(t.tool.annotations.is_some());
         }
     }
@@ -435,14 +458,28 @@ mod tests {
     #[test]
     fn selection_narrows_and_rejects_unknown_names() {
         let r = Registry::select(catalogue(), &settings(Some(&["clients"]), None, false)).unwrap();
-        assert_eq!(r.list().iter().map(|t| t.name.to_string()).collect::<Vec<_>>(), ["list_all_clients"]);
+        assert_eq!(
+            r.list()
+                .iter()
+                .map(|t| t.name.to_string())
+                .collect::<Vec<_>>(),
+            ["list_all_clients"]
+        );
         assert!(r.refusal("get_device_list").is_some());
         assert!(r.refusal("no_such_tool").is_none());
-        let r = Registry::select(catalogue(), &settings(None, Some(&["get_ap_details"]), false)).unwrap();
+        let r = Registry::select(
+            catalogue(),
+            &settings(None, Some(&["get_ap_details"]), false),
+        )
+        .unwrap();
         assert_eq!(r.len(), 1);
-        let e = Registry::select(catalogue(), &settings(Some(&["bogus"]), None, false)).err().unwrap();
+        let e = Registry::select(catalogue(), &settings(Some(&["bogus"]), None, false))
+            .err()
+            .unwrap();
         assert!(e.to_string().contains("ARUBA_TOOLSETS") && e.to_string().contains("monitoring"));
-        let e = Registry::select(catalogue(), &settings(None, Some(&["get_nothing"]), false)).err().unwrap();
+        let e = Registry::select(catalogue(), &settings(None, Some(&["get_nothing"]), false))
+            .err()
+            .unwrap();
         assert!(e.to_string().contains("ARUBA_TOOLS") && e.to_string().contains("get_device_list"));
     }
 }

@@ -54,7 +54,10 @@ impl HealthGroups {
         if let Some(h) = health {
             for g in fields::list(h, "groups") {
                 let value = fields::count(g, "value").unwrap_or(0);
-                match fields::text(g, "name").map(|n| n.to_ascii_lowercase()).as_deref() {
+                match fields::text(g, "name")
+                    .map(|n| n.to_ascii_lowercase())
+                    .as_deref()
+                {
                     Some("good") => out.good = value,
                     Some("fair") => out.fair = value,
                     Some("poor") => out.poor = value,
@@ -150,7 +153,9 @@ fn map_site(v: &Value) -> SiteHealth {
         .map(|a| {
             fields::list(a, "groups")
                 .iter()
-                .filter(|g| fields::text(g, "name").is_some_and(|n| n.eq_ignore_ascii_case("critical")))
+                .filter(|g| {
+                    fields::text(g, "name").is_some_and(|n| n.eq_ignore_ascii_case("critical"))
+                })
                 .filter_map(|g| fields::count(g, "count"))
                 .sum()
         })
@@ -194,10 +199,20 @@ impl ToolOutput for SitesHealthOutput {
             "{} site(s) returned (offset {}, {} in all).",
             self.returned, self.offset, total
         );
-        let mut scored: Vec<&SiteHealth> =
-            self.sites.iter().filter(|s| s.health_score.is_some()).collect();
-        scored.sort_by(|a, b| a.health_score.partial_cmp(&b.health_score).unwrap_or(std::cmp::Ordering::Equal));
-        let poor = scored.iter().filter(|s| s.health_score.is_some_and(|x| x < 50.0)).count();
+        let mut scored: Vec<&SiteHealth> = self
+            .sites
+            .iter()
+            .filter(|s| s.health_score.is_some())
+            .collect();
+        scored.sort_by(|a, b| {
+            a.health_score
+                .partial_cmp(&b.health_score)
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
+        let poor = scored
+            .iter()
+            .filter(|s| s.health_score.is_some_and(|x| x < 50.0))
+            .count();
         let fair = scored
             .iter()
             .filter(|s| s.health_score.is_some_and(|x| (50.0..80.0).contains(&x)))
@@ -226,7 +241,10 @@ impl ToolOutput for SitesHealthOutput {
         }
         out.push_str(&format!(
             " Totals over these sites: {} devices, {} clients, {} alerts ({} critical).",
-            self.totals.devices, self.totals.clients, self.totals.alerts, self.totals.critical_alerts
+            self.totals.devices,
+            self.totals.clients,
+            self.totals.alerts,
+            self.totals.critical_alerts
         ));
         if let Some(next) = self.next_offset {
             out.push_str(&format!(" More sites: call again with offset={next}."));
@@ -235,7 +253,10 @@ impl ToolOutput for SitesHealthOutput {
     }
 }
 
-async fn sites_health(ctx: ToolContext, args: SitesHealthArgs) -> Result<SitesHealthOutput, ToolError> {
+async fn sites_health(
+    ctx: ToolContext,
+    args: SitesHealthArgs,
+) -> Result<SitesHealthOutput, ToolError> {
     let limit = args.limit.unwrap_or(100) as u64;
     let offset = args.offset.unwrap_or(0) as u64;
     let page = ctx
@@ -342,14 +363,19 @@ pub async fn resolve_site(
     }
     let all = ctx
         .central
-        .call(ApiRequest::new(routes::SITES_HEALTH).query("limit", 1000).query("offset", 0))
+        .call(
+            ApiRequest::new(routes::SITES_HEALTH)
+                .query("limit", 1000)
+                .query("offset", 0),
+        )
         .await
         .map_err(ToolError::api("Listing sites"))?
         .body;
     let items = fields::list(&all, "items");
-    if let Some(site) = items.iter().find(|s| {
-        fields::text(s, "siteName").is_some_and(|n| n.eq_ignore_ascii_case(name.trim()))
-    }) {
+    if let Some(site) = items
+        .iter()
+        .find(|s| fields::text(s, "siteName").is_some_and(|n| n.eq_ignore_ascii_case(name.trim())))
+    {
         return Ok(SiteRef {
             site_id: fields::text(site, "id").unwrap_or_default(),
             site_name: fields::text(site, "siteName"),
@@ -372,7 +398,10 @@ async fn list_sites_for_error(ctx: &ToolContext) -> Result<String, ToolError> {
         .await
         .map_err(ToolError::api("Listing sites"))?
         .body;
-    Ok(describe_sites(fields::list(&page, "items"), fields::count(&page, "total")))
+    Ok(describe_sites(
+        fields::list(&page, "items"),
+        fields::count(&page, "total"),
+    ))
 }
 
 fn describe_sites(items: &[Value], total: Option<u64>) -> String {
@@ -391,11 +420,7 @@ fn describe_sites(items: &[Value], total: Option<u64>) -> String {
         })
         .collect();
     let total = total.unwrap_or(items.len() as u64);
-    format!(
-        "Sites ({} of {total}): {}.",
-        shown.len(),
-        shown.join(", ")
-    )
+    format!("Sites ({} of {total}): {}.", shown.len(), shown.join(", "))
 }
 
 #[cfg(test)]
@@ -416,7 +441,14 @@ mod tests {
         assert_eq!(s.site_id, "24833497");
         assert_eq!(s.site_name.as_deref(), Some("HQ"));
         assert_eq!(s.location.as_deref(), Some("Bangalore, India"));
-        assert_eq!(s.health, HealthGroups { good: 80, fair: 15, poor: 5 });
+        assert_eq!(
+            s.health,
+            HealthGroups {
+                good: 80,
+                fair: 15,
+                poor: 5
+            }
+        );
         assert_eq!(s.health_score, Some(87.5));
         assert_eq!(s.device_count, Some(125));
         assert_eq!(s.device_health.poor, 5);
@@ -428,7 +460,9 @@ mod tests {
 
     #[test]
     fn null_fields_become_unknown() {
-        let s = map_site(&json!({"id": "1", "siteName": null, "health": null, "devices": {"count": null}, "alerts": 3}));
+        let s = map_site(
+            &json!({"id": "1", "siteName": null, "health": null, "devices": {"count": null}, "alerts": 3}),
+        );
         assert_eq!(s.site_name, None);
         assert_eq!(s.health_score, None);
         assert_eq!(s.device_count, None);

@@ -57,7 +57,10 @@ pub async fn connect(cmd: tokio::process::Command) -> RunningService<RoleClient,
 }
 
 /// An MCP session against `sim` with valid credentials plus `extra` environment.
-pub async fn session(sim: &SimulatorHandle, extra: &[(&str, &str)]) -> RunningService<RoleClient, ()> {
+pub async fn session(
+    sim: &SimulatorHandle,
+    extra: &[(&str, &str)],
+) -> RunningService<RoleClient, ()> {
     let mut env = env_for(sim);
     for (k, v) in extra {
         env.retain(|(key, _)| key != k);
@@ -67,7 +70,11 @@ pub async fn session(sim: &SimulatorHandle, extra: &[(&str, &str)]) -> RunningSe
 }
 
 /// Calls `tool` with `args` (a JSON object).
-pub async fn call(client: &RunningService<RoleClient, ()>, tool: &str, args: Value) -> CallToolResult {
+pub async fn call(
+    client: &RunningService<RoleClient, ()>,
+    tool: &str,
+    args: Value,
+) -> CallToolResult {
     let arguments = args.as_object().cloned().unwrap_or_default();
     client
         .call_tool(CallToolRequestParams::new(tool.to_string()).with_arguments(arguments))
@@ -91,7 +98,10 @@ pub fn text(result: &CallToolResult) -> String {
 /// The structured content of a successful result (panics with the text otherwise).
 pub fn structured(result: &CallToolResult) -> Value {
     assert_ne!(result.is_error, Some(true), "tool failed: {}", text(result));
-    result.structured_content.clone().expect("structuredContent")
+    result
+        .structured_content
+        .clone()
+        .expect("structuredContent")
 }
 
 /// Requests to Central's API (not the token endpoint).

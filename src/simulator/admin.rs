@@ -1,0 +1,98 @@
+//! Admin endpoints under `/_simulator/` (no authentication, never journaled).
+//!
+//! | method | path | answer |
+//! |---|---|---|
+//! | GET | `/_simulator/journal` | JSON array of journal entries, oldest first |
+//! | DELETE | `/_simulator/journal` | 204, journal emptied |
+//! | GET | `/_simulator/dataset` | summary of the seeded data (sites, devices, client count) |
+//! | GET | `/_simulator/routes` | the API routes served (method + path template) |
+//!
+//! Fault-injection controls will be added here.
+
+use hyper::Method;
+use serde_json::{Value, json};
+
+use super::data::DeviceType;
+use super::response::{ApiError, SimResponse};
+use super::router::{HandlerResult, Params, Router, SimRequest};
+use super::state::State;
+
+/// Path prefix of every admin endpoint.
+pub(crate) const ADMIN_PREFIX: &str = "/_simulator";
+
+/// Register the admin routes.
+pub(crate) fn register(router: &mut Router) {
+    router
+        .add(Method::GET, "/_simulator/journal", journal)
+        .add(Method::DELETE, "/_simulator/journal", clear_journal)
+        .add(Method::GET, "/_simulator/dataset", dataset)
+        .add(Method::GET, "/_simulator/routes", routes);
+}
+
+/// `true` when `path` addresses an admin endpoint.
+pub(crate) fn is_admin_path(path: &str) -> bool {
+    path == ADMIN_PREFIX || path.starts_with("/_simulator/")
+}
+
+fn journal(state: &State, _: &SimRequest, _: &Params) -> HandlerResult {
+    let entries = serde_json::to_value(state.journal.snapshot())
+        .map_err(|e| ApiError::internal(format!("cannot serialise the journal: {e}")))?;
+    Ok(SimResponse::ok(&entries))
+}
+
+fn clear_journal(state: &State, _: &SimRequest, _: &Params) -> HandlerResult {
+    state.journal.clear();
+    Ok(SimResponse::empty(204))
+}
+
+fn dataset(state: &State, _: &SimRequest, _: &Params) -> HandlerResult {
+    let ds = &state.dataset;
+    let sites: Vec<Value> = ds
+        .sites
+        .iter()
+        .map(|s| {
+            json!({
+                "id": s.id,
+                "name": s.name,
+                "devices": ds.devices.iter().filter(|d| d.site_id == s.id).count(),
+                "clients": ds.clients.iter().filter(|c| c.site_id == s.id).count(),
+            })
+        })
+        .collect();
+    let devices: Vec<Value> = ds
+        .devices
+        .iter()
+        .map(|d| {
+            json!({
+                "serialNumber": d.serial_number,
+                "deviceName": d.device_name,
+                "deviceType": d.device_type.api_name(),
+                "siteId": d.site_id,
+                "status": d.status.upper(),
+            })
+        })
+        .collect();
+    let count = |t| ds.devices_of_type(t).count();
+    Ok(SimResponse::ok(&json!({
+        "seed": ds.seed,
+        "snapshotAt": super::data::rfc3339_ms(ds.snapshot_unix_ms),
+        "sites": sites,
+        "devices": devices,
+        "deviceCounts": {
+            "ACCESS_POINT": count(DeviceType::AccessPoint),
+            "SWITCH": count(DeviceType::Switch),
+            "GATEWAY": count(DeviceType::Gateway),
+        },
+        "clientCount": ds.clients.len(),
+    })))
+}
+
+fn routes(state: &State, _: &SimRequest, _: &Params) -> HandlerResult {
+    let list: Vec<Value> = state
+        .routes
+        .routes()
+        .iter()
+        .map(|r| json!({"method": r.method.as_str(), "path": r.template}))
+        .collect();
+    Ok(SimResponse::ok(&Value::Array(list)))
+}
