@@ -80,6 +80,15 @@ impl Drop for CredentialsDir {
     }
 }
 
+fn step(title: &'static str, tool: &'static str, arguments: Value, expect_error: bool) -> Step {
+    Step {
+        title,
+        tool,
+        arguments,
+        expect_error,
+    }
+}
+
 /// One scripted call and what must come of it.
 struct Step {
     title: &'static str,
@@ -154,41 +163,29 @@ async fn session(
 
     let peer = client.peer().clone();
     let mut failures = 0;
+    // The first answers provide the ids the later steps use, as a model would take them.
     let sites = call(
         &peer,
-        &Step {
-            title: "Which sites need attention?",
-            tool: "get_sites_health",
-            arguments: json!({}),
-            expect_error: false,
-        },
+        &step(
+            "Which sites need attention?",
+            "get_sites_health",
+            json!({}),
+            false,
+        ),
         &mut failures,
     )
     .await?;
     let first_site = sites
         .as_ref()
-        .and_then(|s| s["sites"].get(0).cloned())
-        .unwrap_or(Value::Null);
-
-    call(
-        &peer,
-        &Step {
-            title: "Which devices are offline?",
-            tool: "get_device_list",
-            arguments: json!({"status": "OFFLINE"}),
-            expect_error: false,
-        },
-        &mut failures,
-    )
-    .await?;
+        .map_or(Value::Null, |s| s["sites"][0]["site_name"].clone());
     let aps = call(
         &peer,
-        &Step {
-            title: "A page of access points",
-            tool: "get_device_list",
-            arguments: json!({"device_type": "ACCESS_POINT", "limit": 5}),
-            expect_error: false,
-        },
+        &step(
+            "A page of access points",
+            "get_device_list",
+            json!({"device_type": "ACCESS_POINT", "limit": 5}),
+            false,
+        ),
         &mut failures,
     )
     .await?;
@@ -200,61 +197,47 @@ async fn session(
                 .map(str::to_string)
         })
         .unwrap_or_else(|| "UNKNOWN0000".to_string());
-    call(
-        &peer,
-        &Step {
-            title: "One access point in detail",
-            tool: "get_ap_details",
-            arguments: json!({"serial_number": ap_serial}),
-            expect_error: false,
-        },
-        &mut failures,
-    )
-    .await?;
-    call(
-        &peer,
-        &Step {
-            title: "Clients, without saying which site (the server never guesses)",
-            tool: "list_all_clients",
-            arguments: json!({}),
-            expect_error: true,
-        },
-        &mut failures,
-    )
-    .await?;
-    call(
-        &peer,
-        &Step {
-            title: "Clients at the first site, by name",
-            tool: "list_all_clients",
-            arguments: json!({"site_name": first_site["site_name"], "limit": 5}),
-            expect_error: false,
-        },
-        &mut failures,
-    )
-    .await?;
-    call(
-        &peer,
-        &Step {
-            title: "An AP that does not exist (Central answers 404)",
-            tool: "get_ap_details",
-            arguments: json!({"serial_number": "NOSUCHAP01"}),
-            expect_error: true,
-        },
-        &mut failures,
-    )
-    .await?;
-    call(
-        &peer,
-        &Step {
-            title: "A bad argument (rejected before any request to Central)",
-            tool: "get_device_list",
-            arguments: json!({"limit": 5000}),
-            expect_error: true,
-        },
-        &mut failures,
-    )
-    .await?;
+    let script = [
+        step(
+            "Which devices are offline?",
+            "get_device_list",
+            json!({"status": "OFFLINE"}),
+            false,
+        ),
+        step(
+            "One access point in detail",
+            "get_ap_details",
+            json!({"serial_number": ap_serial}),
+            false,
+        ),
+        step(
+            "Clients, without saying which site (the server never guesses)",
+            "list_all_clients",
+            json!({}),
+            true,
+        ),
+        step(
+            "Clients at the first site, by name",
+            "list_all_clients",
+            json!({"site_name": first_site, "limit": 5}),
+            false,
+        ),
+        step(
+            "An AP that does not exist (Central answers 404)",
+            "get_ap_details",
+            json!({"serial_number": "NOSUCHAP01"}),
+            true,
+        ),
+        step(
+            "A bad argument (rejected before any request to Central)",
+            "get_device_list",
+            json!({"limit": 5000}),
+            true,
+        ),
+    ];
+    for s in &script {
+        call(&peer, s, &mut failures).await?;
+    }
 
     client
         .cancel()

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::args::{self, Validate};
+use super::devices::{Device, map_device};
 use super::fields;
 use super::{ToolContext, ToolError, ToolInfo, ToolOutput, ToolSpec, Toolset};
 use crate::central::{ApiError, ApiRequest, routes};
@@ -68,35 +69,14 @@ pub struct Port {
     pub duplex: Option<String>,
 }
 
-/// Result of `get_ap_details`.
+/// Result of `get_ap_details`: the device fields every device tool reports, then the AP's own.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ApDetailsOutput {
-    /// Serial number.
-    pub serial_number: String,
-    /// Name.
-    pub device_name: Option<String>,
-    /// ONLINE or OFFLINE.
-    pub status: Option<String>,
-    /// Model.
-    pub model: Option<String>,
-    /// Firmware version.
-    pub firmware_version: Option<String>,
-    /// Site id.
-    pub site_id: Option<String>,
-    /// Site name.
-    pub site_name: Option<String>,
-    /// IPv4 address.
-    pub ipv4: Option<String>,
-    /// MAC address.
-    pub mac_address: Option<String>,
-    /// Deployment (Standalone, Cluster, …).
-    pub deployment: Option<String>,
+    /// Identity and state (serial, name, status, model, firmware, site, addresses, uptime).
+    #[serde(flatten)]
+    pub device: Device,
     /// Operating mode, e.g. Client Access.
     pub mode: Option<String>,
-    /// Uptime in seconds.
-    pub uptime_seconds: Option<u64>,
-    /// When it was last seen, if offline (RFC 3339).
-    pub last_seen_at: Option<String>,
     /// Why it last rebooted.
     pub last_reboot_reason: Option<String>,
     /// CPU utilisation, percent.
@@ -159,20 +139,16 @@ fn map_ap(v: &Value, serial: &str) -> ApDetailsOutput {
         .iter()
         .filter_map(|w| fields::text(w, "wlanName").or_else(|| fields::text(w, "wLanName")))
         .collect();
+    let mut device = map_device(v);
+    if device.serial_number.is_empty() {
+        device.serial_number = serial.to_string();
+    }
+    device
+        .device_type
+        .get_or_insert_with(|| "ACCESS_POINT".to_string());
     let mut out = ApDetailsOutput {
-        serial_number: fields::text(v, "serialNumber").unwrap_or_else(|| serial.to_string()),
-        device_name: fields::text(v, "deviceName"),
-        status: fields::status_upper(v, "status"),
-        model: fields::text(v, "model"),
-        firmware_version: fields::text(v, "firmwareVersion"),
-        site_id: fields::text(v, "siteId"),
-        site_name: fields::text(v, "siteName"),
-        ipv4: fields::text(v, "ipv4"),
-        mac_address: fields::text(v, "macAddress"),
-        deployment: fields::text(v, "deployment"),
+        device,
         mode: fields::text(v, "mode"),
-        uptime_seconds: fields::uptime_seconds(v),
-        last_seen_at: fields::text(v, "lastSeenAt"),
         last_reboot_reason: fields::text(v, "lastRebootReason"),
         cpu_utilization_percent: stat("cpuUtilization"),
         memory_utilization_percent: stat("memoryUtilization"),
@@ -191,10 +167,11 @@ fn map_ap(v: &Value, serial: &str) -> ApDetailsOutput {
 
 fn warnings(ap: &ApDetailsOutput) -> Vec<String> {
     let mut w = Vec::new();
-    if ap.status.as_deref() == Some("OFFLINE") {
+    if ap.device.status.as_deref() == Some("OFFLINE") {
         w.push(format!(
             "AP is OFFLINE{}",
-            ap.last_seen_at
+            ap.device
+                .last_seen_at
                 .as_deref()
                 .map(|t| format!(" (last seen {t})"))
                 .unwrap_or_default()
@@ -234,19 +211,25 @@ impl ToolOutput for ApDetailsOutput {
     fn summary(&self) -> String {
         let mut out = format!(
             "AP {} ({}) is {} at {}",
-            self.device_name.as_deref().unwrap_or("unnamed"),
-            self.serial_number,
-            self.status.as_deref().unwrap_or("in an unknown state"),
-            self.site_name.as_deref().unwrap_or("an unknown site"),
+            self.device.device_name.as_deref().unwrap_or("unnamed"),
+            self.device.serial_number,
+            self.device
+                .status
+                .as_deref()
+                .unwrap_or("in an unknown state"),
+            self.device
+                .site_name
+                .as_deref()
+                .unwrap_or("an unknown site"),
         );
-        if let Some(m) = &self.model {
+        if let Some(m) = &self.device.model {
             out.push_str(&format!(", model {m}"));
         }
-        if let Some(f) = &self.firmware_version {
+        if let Some(f) = &self.device.firmware_version {
             out.push_str(&format!(", firmware {f}"));
         }
         out.push('.');
-        if let Some(up) = self.uptime_seconds {
+        if let Some(up) = self.device.uptime_seconds {
             out.push_str(&format!(" Up {}.", fields::human_duration(up)));
         }
         if let Some(c) = self.client_count {
@@ -362,7 +345,7 @@ mod tests {
             &json!({"apStats": null, "radios": null, "status": null}),
             "X",
         );
-        assert_eq!(ap.serial_number, "X");
+        assert_eq!(ap.device.serial_number, "X");
         assert!(ap.radios.is_empty() && ap.warnings.is_empty());
         assert!(ap.summary().contains("unknown state"));
     }

@@ -118,6 +118,33 @@ pub fn cursor(name: &str, value: Option<String>) -> Result<Option<String>, ToolE
     Ok(Some(v))
 }
 
+/// The arguments every list tool shares: page size, raw OData filter, sort and cursor.
+pub struct ListArgs<'a> {
+    /// `limit`, checked against `1..=max_limit`.
+    pub limit: Option<i64>,
+    /// Largest page this tool allows.
+    pub max_limit: i64,
+    /// `filter`, trimmed, at most 256 characters.
+    pub filter: &'a mut Option<String>,
+    /// `sort`, trimmed, at most 256 characters.
+    pub sort: &'a mut Option<String>,
+    /// `next`, a cursor from the previous page.
+    pub next: &'a mut Option<String>,
+}
+
+impl ListArgs<'_> {
+    /// Checks and normalises the shared list arguments in place.
+    pub fn validate(self) -> Result<(), ToolError> {
+        if let Some(l) = self.limit {
+            check_range("limit", l, 1, self.max_limit)?;
+        }
+        *self.filter = clean_text("filter", self.filter.take(), 256)?;
+        *self.sort = clean_text("sort", self.sort.take(), 256)?;
+        *self.next = cursor("next", self.next.take())?;
+        Ok(())
+    }
+}
+
 /// Quotes a value for an OData `eq` term (`'` doubled, as Central expects).
 pub fn odata_quote(value: &str) -> String {
     format!("'{}'", value.replace('\'', "''"))

@@ -71,17 +71,19 @@ pub struct ClientListArgs {
 
 impl Validate for ClientListArgs {
     fn validate(&mut self) -> Result<(), ToolError> {
-        if let Some(l) = self.limit {
-            args::check_range("limit", l, 1, 100)?;
+        args::ListArgs {
+            limit: self.limit,
+            max_limit: 100,
+            filter: &mut self.filter,
+            sort: &mut self.sort,
+            next: &mut self.next,
         }
+        .validate()?;
         self.site_name = args::clean_text("site_name", self.site_name.take(), 128)?;
         self.site_id = args::clean_text("site_id", self.site_id.take(), 64)?;
         if let Some(s) = self.serial_number.take() {
             self.serial_number = Some(args::serial("serial_number", &s)?);
         }
-        self.filter = args::clean_text("filter", self.filter.take(), 256)?;
-        self.sort = args::clean_text("sort", self.sort.take(), 256)?;
-        self.next = args::cursor("next", self.next.take())?;
         let now = SystemTime::now();
         let start = match &self.start_query_time {
             Some(s) => Some(args::time_point("start_query_time", s, now)?),

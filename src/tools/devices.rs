@@ -73,17 +73,19 @@ pub struct DeviceListArgs {
 
 impl Validate for DeviceListArgs {
     fn validate(&mut self) -> Result<(), ToolError> {
-        if let Some(l) = self.limit {
-            args::check_range("limit", l, 1, 100)?;
+        args::ListArgs {
+            limit: self.limit,
+            max_limit: 100,
+            filter: &mut self.filter,
+            sort: &mut self.sort,
+            next: &mut self.next,
         }
+        .validate()?;
         self.site_id = match self.site_id.take() {
             Some(id) => Some(args::site_id("site_id", &id)?),
             None => None,
         };
         self.site_name = args::clean_text("site_name", self.site_name.take(), 128)?;
-        self.filter = args::clean_text("filter", self.filter.take(), 256)?;
-        self.sort = args::clean_text("sort", self.sort.take(), 256)?;
-        self.next = args::cursor("next", self.next.take())?;
         Ok(())
     }
 }
@@ -119,7 +121,8 @@ pub struct Device {
     pub last_seen_at: Option<String>,
 }
 
-fn map_device(v: &Value) -> Device {
+/// Reads the identity and state fields every device payload shares (list items and details).
+pub fn map_device(v: &Value) -> Device {
     Device {
         serial_number: fields::text(v, "serialNumber")
             .or_else(|| fields::text(v, "id"))
