@@ -645,3 +645,63 @@ async fn read_only_and_toolset_selection_narrow_the_catalogue() {
     assert!(sim.journal().is_empty());
     client.cancel().await.unwrap();
 }
+
+#[tokio::test]
+async fn secrets_never_reach_the_logs_or_results() {
+    let sim = simulator();
+    let mut env = env_for(&sim);
+    env.retain(|(k, _)| k != "ARUBA_LOG");
+    env.push(("ARUBA_LOG".into(), "trace".into()));
+    env.push((
+        "ARUBA_ACCESS_TOKEN".into(),
+        "stale-static-token-0123456789".into(),
+    ));
+    let (transport, stderr) = rmcp::transport::TokioChildProcess::builder(server_command(
+        &env,
+        std::process::Stdio::piped(),
+    ))
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .unwrap();
+    let mut stderr = stderr.expect("stderr piped");
+    let log = tokio::spawn(async move {
+        let mut buf = String::new();
+        tokio::io::AsyncReadExt::read_to_string(&mut stderr, &mut buf)
+            .await
+            .unwrap();
+        buf
+    });
+    let client = rmcp::ServiceExt::serve((), transport).await.unwrap();
+    let mut outputs = Vec::new();
+    for (tool, args) in [
+        ("get_sites_health", json!({})),
+        ("get_ap_details", json!({"serial_number": "NOSUCHAP01"})),
+        ("list_all_clients", json!({})),
+    ] {
+        outputs.push(text(&call(&client, tool, args).await));
+    }
+    client.cancel().await.unwrap();
+    let log = log.await.unwrap();
+    assert!(
+        log.contains("tool call finished"),
+        "trace logs were captured: {log}"
+    );
+    // The token the simulator issued, as the server sent it upstream.
+    let issued = sim
+        .journal()
+        .iter()
+        .filter_map(|e| e.authorization.clone())
+        .find(|a| a.starts_with("Bearer ") && !a.contains("stale-static"))
+        .expect("an issued token was used");
+    let issued = issued.trim_start_matches("Bearer ");
+    for secret in [sim.client_secret(), issued, "stale-static-token-0123456789"] {
+        assert!(
+            !log.contains(secret),
+            "secret {secret:?} leaked into the logs"
+        );
+        assert!(
+            outputs.iter().all(|o| !o.contains(secret)),
+            "secret {secret:?} leaked into a result"
+        );
+    }
+}
