@@ -137,7 +137,8 @@ pub fn serve(cli: &Cli, simulate: bool, seed: u64) -> Result<(), Failure> {
     let registry = Registry::select(tools::catalogue(), &config.tools)
         .map_err(|e| Failure::Config(ConfigError::Usage(e.to_string())))?;
     let central = Arc::new(
-        Central::new(config.central.clone()).map_err(other("cannot start the HTTP workers"))?,
+        Central::new(config.central.clone(), &config.resilience)
+            .map_err(other("cannot start the HTTP workers"))?,
     );
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),
@@ -178,8 +179,8 @@ pub fn check(cli: &Cli, simulate: bool) -> Result<(), Failure> {
     if let Some(reason) = config.central.credentials.missing_reason() {
         return Err(Failure::Other(format!("check failed: {reason}")));
     }
-    let central =
-        Central::new(config.central.clone()).map_err(other("cannot start the HTTP workers"))?;
+    let central = Central::new(config.central.clone(), &config.resilience)
+        .map_err(other("cannot start the HTTP workers"))?;
     let runtime = runtime()?;
     runtime.block_on(async {
         println!("Central API gateway: {}", central.base_url());
@@ -190,6 +191,7 @@ pub fn check(cli: &Cli, simulate: bool) -> Result<(), Failure> {
                 ApiRequest::new(routes::SITES_HEALTH)
                     .query("limit", 1)
                     .query("offset", 0),
+                central.deadline_from_now(),
             )
             .await
             .map_err(|e| Failure::Other(format!("check failed: {e}. {}", e.advice())))?;

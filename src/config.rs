@@ -172,6 +172,9 @@ pub struct ResilienceSettings {
     pub breaker_threshold: u32,
     /// How long the breaker stays open (`ARUBA_CIRCUIT_BREAKER_TIMEOUT`).
     pub breaker_timeout: Duration,
+    /// Longest wait taken from Central's `Retry-After` / `X-RateLimit-Reset`
+    /// (`ARUBA_RETRY_AFTER_MAX`).
+    pub retry_after_max: Duration,
 }
 
 /// The /metrics, /healthz, /readyz listener.
@@ -375,6 +378,11 @@ pub const SETTINGS: &[Setting] = &[
         "ARUBA_CIRCUIT_BREAKER_TIMEOUT",
         "circuit_breaker_timeout",
         "seconds the breaker stays open",
+    ),
+    setting(
+        "ARUBA_RETRY_AFTER_MAX",
+        "retry_after_max",
+        "longest wait honoured from Retry-After / X-RateLimit-Reset, seconds",
     ),
     setting(
         "ARUBA_METRICS_ADDR",
@@ -750,6 +758,14 @@ impl Config {
             breaker_timeout: parse_seconds(
                 &layers,
                 "ARUBA_CIRCUIT_BREAKER_TIMEOUT",
+                60,
+                1,
+                3600,
+                "seconds from 1 to 3600 (e.g. 60 or 1m)",
+            )?,
+            retry_after_max: parse_seconds(
+                &layers,
+                "ARUBA_RETRY_AFTER_MAX",
                 60,
                 1,
                 3600,

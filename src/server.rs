@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, Implementation, ListToolsResult,
-    PaginatedRequestParams, ServerCapabilities, ServerConfig,
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
+    ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
@@ -20,6 +20,9 @@ use tracing::Instrument;
 
 use crate::central::Central;
 use crate::tools::{Registry, ToolContext};
+
+/// Time a tool gets after its deadline to report the deadline error it got from Central.
+const TOOL_DEADLINE_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Server name reported in `initialize`.
 pub const SERVER_NAME: &str = "aruba-noc-mcp";
@@ -93,13 +96,19 @@ impl ServerHandler for NocServer {
             self.calls.fetch_add(1, Ordering::Relaxed) + 1
         );
         let span = tracing::info_span!("tool_call", tool = %name, request_id = %context.id, call_id = %call_id);
-        let ctx = ToolContext {
-            central: Arc::clone(&self.central),
-        };
+        let ctx = ToolContext::new(Arc::clone(&self.central));
         let arguments = request.arguments.unwrap_or_default();
         async move {
             let started = Instant::now();
-            let result = spec.call(ctx, arguments).await;
+            // Central::call keeps every upstream wait inside the deadline; this bound also covers
+            // the tool's own work and gives it a moment to report a deadline error itself.
+            let hard_stop = ctx.deadline + TOOL_DEADLINE_GRACE;
+            let result = match tokio::time::timeout_at(hard_stop, spec.call(ctx, arguments)).await {
+                Ok(result) => result,
+                Err(_) => CallToolResult::error(vec![ContentBlock::text(format!(
+                    "{name} did not finish within the call deadline (ARUBA_CALL_DEADLINE); Central is slow or unreachable, retry later"
+                ))]),
+            };
             let outcome = if result.is_error == Some(true) {
                 "error"
             } else {

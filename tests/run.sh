@@ -15,3 +15,9 @@ cargo check --locked --no-default-features --lib --bins
 echo "== cargo test (unit + integration)"
 cargo test --locked --all-targets
 cargo test --locked --doc
+
+# Model-check the lock-free circuit breaker and token bucket: loom explores every interleaving of
+# their concurrency tests. Its own target dir, because the cfg changes every crate's build.
+echo "== loom model checks (breaker half-open probe, bucket concurrent acquire)"
+RUSTFLAGS="--cfg aruba_loom" CARGO_TARGET_DIR=target/loom \
+    cargo test --locked --release --lib loom_tests

@@ -6,7 +6,10 @@
 
 use serde_json::Value;
 
+use std::time::Duration;
+
 use super::transport::TransportError;
+use crate::resilience::{LimiterError, Rejection};
 
 /// Central's error envelope (`httpStatusCode`, `errorCode`, `message`, `debugId`), all optional
 /// because the troubleshooting and token endpoints send smaller shapes.
@@ -148,12 +151,50 @@ pub enum ApiError {
         /// What is wrong.
         detail: String,
     },
+    /// The circuit breaker is open or probing: the request was not sent.
+    #[error("{call} was not sent: {rejection}")]
+    CircuitOpen {
+        /// Method and route template.
+        call: String,
+        /// Open (with the time left) or a probe in flight.
+        rejection: Rejection,
+    },
+    /// The client-side rate limit has no token before the call's deadline: the request was not
+    /// sent.
+    #[error("{call} was not sent: {source}")]
+    Throttled {
+        /// Method and route template.
+        call: String,
+        /// The limiter's verdict.
+        #[source]
+        source: LimiterError,
+    },
+    /// The tool call's deadline passed before Central answered.
+    #[error("{call} did not complete within the call deadline of {} s (ARUBA_CALL_DEADLINE); {attempts} attempt(s) made", deadline.as_secs())]
+    DeadlineExceeded {
+        /// Method and route template.
+        call: String,
+        /// The configured deadline.
+        deadline: Duration,
+        /// Upstream attempts started.
+        attempts: u32,
+    },
+    /// The last of several attempts failed; the retries are spent.
+    #[error("{last} (gave up after {attempts} attempts)")]
+    Retried {
+        /// Attempts made.
+        attempts: u32,
+        /// The last attempt's failure.
+        #[source]
+        last: Box<ApiError>,
+    },
 }
 
 impl ApiError {
     /// The HTTP status Central answered, when there was one.
     pub fn status(&self) -> Option<u16> {
         match self {
+            ApiError::Retried { last, .. } => last.status(),
             ApiError::Http { status, .. } | ApiError::TokenRejected { status, .. } => Some(*status),
             ApiError::StaticTokenRejected { .. } => Some(401),
             _ => None,
@@ -163,6 +204,7 @@ impl ApiError {
     /// Central's `errorCode`, when there was one.
     pub fn error_code(&self) -> Option<&str> {
         match self {
+            ApiError::Retried { last, .. } => last.error_code(),
             ApiError::Http { envelope, .. } | ApiError::TokenRejected { envelope, .. } => {
                 envelope.error_code.as_deref()
             }
@@ -190,6 +232,10 @@ impl ApiError {
             },
             ApiError::InvalidResponse { .. } => "invalid_response",
             ApiError::InvalidRequest { .. } => "invalid_request",
+            ApiError::CircuitOpen { .. } => "circuit_open",
+            ApiError::Throttled { .. } => "throttled",
+            ApiError::DeadlineExceeded { .. } => "deadline",
+            ApiError::Retried { last, .. } => last.kind(),
         }
     }
 
@@ -238,6 +284,16 @@ impl ApiError {
                 "Central answered with an unexpected body; retry, and check ARUBA_BASE_URL points at the API gateway."
             }
             ApiError::InvalidRequest { .. } => "Correct the identifier and call again.",
+            ApiError::CircuitOpen { .. } => {
+                "Central failed repeatedly, so calls are paused to let it recover; wait the time given, then retry (check_server_health shows the breaker state)."
+            }
+            ApiError::Throttled { .. } => {
+                "This server is pacing its calls to Central (ARUBA_RATE_LIMIT_REQUESTS per ARUBA_RATE_LIMIT_WINDOW, or a 429 from Central); retry after the time given."
+            }
+            ApiError::DeadlineExceeded { .. } => {
+                "Central is slow or unreachable; retry later, ask for less data, or raise ARUBA_CALL_DEADLINE / ARUBA_API_TIMEOUT."
+            }
+            ApiError::Retried { last, .. } => last.advice(),
         }
     }
 }

@@ -3,13 +3,19 @@
 //! [`Central::call`] is the one call pipeline every tool uses:
 //!
 //! 1. render the [`Route`] template with percent-encoded path parameters and the query;
-//! 2. *(resilience seam: circuit breaker admission and rate-limiter wait go here)*;
+//! 2. for each attempt: ask the [`CircuitBreaker`] for admission (rejected at once when open),
+//!    take a token from the [`RateLimiter`] (waiting, lock-free, no later than the deadline);
 //! 3. get a bearer token from [`Auth`] (cached, refreshed early, single-flight);
-//! 4. hand the request to the [`Transport`] worker pool (blocking `ureq` off the runtime thread);
+//! 4. hand the request to the [`Transport`] worker pool (blocking `ureq` off the runtime thread),
+//!    with a timeout of `min(ARUBA_API_TIMEOUT, time left)`;
 //! 5. on 401, renew the token once and replay the request once;
 //! 6. classify the answer: 2xx JSON → [`ApiResponse`]; anything else → a typed [`ApiError`] naming
-//!    the call, the status and Central's `errorCode`/`message`/`debugId`
-//!    *(resilience seam: retry decisions and breaker bookkeeping go here)*.
+//!    the call, the status and Central's `errorCode`/`message`/`debugId`; tell the breaker (5xx,
+//!    timeouts and connection errors count as failures, 4xx does not); a 429 pauses the limiter
+//!    for every caller;
+//! 7. ask the [`RetryPolicy`] whether to try again, and how long to wait first.
+//!
+//! Everything, waits included, finishes by the call's deadline.
 
 pub mod auth;
 pub mod error;
@@ -17,7 +23,9 @@ pub mod routes;
 pub mod transport;
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, SystemTime};
+
+use tokio::time::Instant;
 
 use serde_json::Value;
 
@@ -28,7 +36,12 @@ pub use transport::{
     HttpRequest, HttpResponse, Method, Transport, TransportError, TransportSettings,
 };
 
-use crate::config::CentralSettings;
+use crate::config::{CentralSettings, ResilienceSettings};
+use crate::resilience::retry;
+use crate::resilience::{
+    AttemptFailure, CircuitBreaker, Decision, Outcome, RateLimiter, RetryPolicy, StopReason,
+    Transition, clock,
+};
 
 /// One request to Central: a route, its path parameters, query and optional JSON body.
 #[derive(Debug, Clone)]
@@ -102,18 +115,41 @@ pub struct ApiResponse {
     pub body: Value,
 }
 
-/// The Central client: configuration, token cache and worker pool.
+/// The Central client: configuration, token cache, worker pool, breaker, limiter and retry
+/// policy.
 #[derive(Debug)]
 pub struct Central {
     base_url: String,
     settings: CentralSettings,
     auth: Auth,
     transport: Arc<Transport>,
+    breaker: CircuitBreaker,
+    limiter: RateLimiter,
+    retry: RetryPolicy,
+    retry_after_max: Duration,
+}
+
+/// How one attempt ended: the failure to report, and what it means for retrying.
+struct AttemptError {
+    error: ApiError,
+    failure: AttemptFailure,
+}
+
+impl AttemptError {
+    fn permanent(error: ApiError) -> AttemptError {
+        AttemptError {
+            error,
+            failure: AttemptFailure::Permanent,
+        }
+    }
 }
 
 impl Central {
     /// Builds the client and starts its worker threads.
-    pub fn new(settings: CentralSettings) -> std::io::Result<Central> {
+    pub fn new(
+        settings: CentralSettings,
+        resilience: &ResilienceSettings,
+    ) -> std::io::Result<Central> {
         let transport = Transport::start(&TransportSettings {
             workers: settings.http_workers,
             queue: settings.http_queue,
@@ -126,11 +162,20 @@ impl Central {
             settings.token_refresh_buffer,
             settings.api_timeout,
         );
+        let breaker_timeout_ms =
+            u64::try_from(resilience.breaker_timeout.as_millis()).unwrap_or(u64::MAX);
         Ok(Central {
             base_url: settings.base_url.trim_end_matches('/').to_string(),
             settings,
             auth,
             transport: Arc::new(transport),
+            breaker: CircuitBreaker::new(resilience.breaker_threshold, breaker_timeout_ms),
+            limiter: RateLimiter::new(resilience.rate_limit_requests, resilience.rate_limit_window),
+            retry: RetryPolicy {
+                max_server_wait: resilience.retry_after_max,
+                ..RetryPolicy::default()
+            },
+            retry_after_max: resilience.retry_after_max,
         })
     }
 
@@ -144,8 +189,28 @@ impl Central {
         &self.auth
     }
 
-    /// Sends `request` through the pipeline described in the module docs.
-    pub async fn call(&self, request: ApiRequest) -> Result<ApiResponse, ApiError> {
+    /// The circuit breaker guarding Central.
+    pub fn breaker(&self) -> &CircuitBreaker {
+        &self.breaker
+    }
+
+    /// The client-side token bucket.
+    pub fn limiter(&self) -> &RateLimiter {
+        &self.limiter
+    }
+
+    /// The deadline a call started now gets (`ARUBA_CALL_DEADLINE`).
+    pub fn deadline_from_now(&self) -> Instant {
+        Instant::now() + self.settings.call_deadline
+    }
+
+    /// Sends `request` through the pipeline described in the module docs, finishing by
+    /// `deadline` (waits, token, attempts and backoff included).
+    pub async fn call(
+        &self,
+        request: ApiRequest,
+        deadline: Instant,
+    ) -> Result<ApiResponse, ApiError> {
         let call = request.route.call_name();
         let path = request
             .path_and_query()
@@ -164,28 +229,70 @@ impl Central {
             })?),
             None => None,
         };
+        let prepared = Prepared {
+            request: &request,
+            call: &call,
+            url: &url,
+            body: &body,
+            deadline,
+        };
 
         let started = Instant::now();
-        let mut bearer = self.auth.bearer(&self.transport).await?;
-        let mut response = self.send(&request, &url, &body, &bearer, &call).await?;
-        if response.status == 401 {
-            tracing::info!(
-                endpoint = request.route.template,
-                "Central answered 401; renewing the token and replaying once"
-            );
-            bearer = self
-                .auth
-                .renew_after_rejection(&bearer, &self.transport, &call)
-                .await?;
-            response = self.send(&request, &url, &body, &bearer, &call).await?;
-        }
-        let outcome = classify(&call, response);
+        let idempotent = request.route.method == Method::Get;
+        let mut attempt = 0u32;
+        let outcome = loop {
+            attempt += 1;
+            let failed = match self.attempt(&prepared, attempt).await {
+                Ok(response) => break Ok(response),
+                Err(failed) => failed,
+            };
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            match self.retry.decide(
+                idempotent,
+                attempt,
+                failed.failure,
+                remaining,
+                fastrand::f64(),
+            ) {
+                Decision::RetryAfter(wait) => {
+                    metrics::counter!("api_retries_total", "endpoint" => request.route.template, "method" => request.route.method.as_str()).increment(1);
+                    tracing::info!(
+                        endpoint = request.route.template,
+                        method = request.route.method.as_str(),
+                        attempt,
+                        wait_ms = wait.as_millis() as u64,
+                        error = %failed.error,
+                        "retrying Central call"
+                    );
+                    tokio::time::sleep(wait).await;
+                }
+                Decision::Stop(reason) => {
+                    let error = if attempt > 1 {
+                        ApiError::Retried {
+                            attempts: attempt,
+                            last: Box::new(failed.error),
+                        }
+                    } else {
+                        failed.error
+                    };
+                    if reason == StopReason::DeadlineTooClose {
+                        tracing::info!(
+                            endpoint = request.route.template,
+                            attempt,
+                            "not retrying: the wait would pass the call deadline"
+                        );
+                    }
+                    break Err(error);
+                }
+            }
+        };
         let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
         match &outcome {
             Ok(r) => tracing::debug!(
                 endpoint = request.route.template,
                 method = request.route.method.as_str(),
                 status = r.status,
+                attempts = attempt,
                 elapsed_ms,
                 "Central call succeeded"
             ),
@@ -204,6 +311,7 @@ impl Central {
                 method = request.route.method.as_str(),
                 status = e.status(),
                 error_kind = e.kind(),
+                attempts = attempt,
                 error = %e,
                 elapsed_ms,
                 "Central call failed"
@@ -212,35 +320,219 @@ impl Central {
         outcome
     }
 
+    /// One attempt: breaker admission, a limiter token, a bearer token, the request (and one
+    /// replay after a 401), then the breaker's verdict.
+    async fn attempt(&self, p: &Prepared<'_>, attempt: u32) -> Result<ApiResponse, AttemptError> {
+        let permit = self.breaker.admit(clock::now_ms()).map_err(|rejection| {
+            AttemptError::permanent(ApiError::CircuitOpen {
+                call: p.call.to_string(),
+                rejection,
+            })
+        })?;
+        match self.limiter.acquire(p.deadline).await {
+            Ok(waited) if !waited.is_zero() => {
+                metrics::counter!("rate_limiter_throttled_requests").increment(1);
+                metrics::histogram!("rate_limiter_wait_time_seconds").record(waited.as_secs_f64());
+            }
+            Ok(_) => {}
+            Err(source) => {
+                metrics::counter!("rate_limiter_throttled_requests").increment(1);
+                return Err(AttemptError::permanent(ApiError::Throttled {
+                    call: p.call.to_string(),
+                    source,
+                }));
+            }
+        }
+        let deadline_error = || {
+            AttemptError::permanent(ApiError::DeadlineExceeded {
+                call: p.call.to_string(),
+                deadline: self.settings.call_deadline,
+                attempts: attempt,
+            })
+        };
+        // Token failures say nothing about Central's API: the permit is dropped unrecorded.
+        let bearer = tokio::time::timeout_at(p.deadline, self.auth.bearer(&self.transport))
+            .await
+            .map_err(|_| deadline_error())?
+            .map_err(AttemptError::permanent)?;
+        let mut response = self.send(p, &bearer, attempt).await;
+        if matches!(&response, Ok(r) if r.status == 401) {
+            tracing::info!(
+                endpoint = p.request.route.template,
+                "Central answered 401; renewing the token and replaying once"
+            );
+            let renewed = tokio::time::timeout_at(
+                p.deadline,
+                self.auth
+                    .renew_after_rejection(&bearer, &self.transport, p.call),
+            )
+            .await
+            .map_err(|_| deadline_error())?
+            .map_err(AttemptError::permanent)?;
+            response = self.send(p, &renewed, attempt).await;
+        }
+        let (outcome, result) = match response {
+            Ok(response) => {
+                let status = response.status;
+                let server_wait = self.server_wait(&response);
+                if status == 429 {
+                    let pause = server_wait.unwrap_or(self.retry.default_rate_limit_wait);
+                    tracing::warn!(
+                        endpoint = p.request.route.template,
+                        pause_ms = pause.as_millis() as u64,
+                        "Central answered 429; pausing all calls"
+                    );
+                    self.limiter.pause_until(pause);
+                }
+                let outcome = match status {
+                    200..=299 | 400..=499 => {
+                        if (200..300).contains(&status) {
+                            Outcome::Success
+                        } else {
+                            Outcome::Neutral
+                        }
+                    }
+                    _ => Outcome::Failure,
+                };
+                let result = classify(p.call, response).map_err(|error| {
+                    let failure = match error {
+                        ApiError::Http { status, .. } => AttemptFailure::Status {
+                            status,
+                            server_wait,
+                        },
+                        _ => AttemptFailure::Permanent,
+                    };
+                    AttemptError { error, failure }
+                });
+                (Some(outcome), result)
+            }
+            Err(failed) => {
+                let outcome = match failed.failure {
+                    AttemptFailure::NotSent | AttemptFailure::Timeout | AttemptFailure::Dropped => {
+                        Some(Outcome::Failure)
+                    }
+                    AttemptFailure::Status { .. } => Some(Outcome::Neutral),
+                    // Busy local queue, body over the cap: no verdict on Central.
+                    AttemptFailure::Permanent => None,
+                };
+                (outcome, Err(failed))
+            }
+        };
+        if let Some(outcome) = outcome {
+            let probe = permit.is_probe();
+            if let Some(transition) = permit.record(outcome, clock::now_ms()) {
+                self.log_transition(transition, p.request.route.template);
+            } else if probe {
+                tracing::debug!("half-open probe settled without a transition");
+            }
+        }
+        result
+    }
+
+    /// Sends one request to a worker, bounded by the call deadline.
     async fn send(
         &self,
-        request: &ApiRequest,
-        url: &str,
-        body: &Option<Vec<u8>>,
+        p: &Prepared<'_>,
         bearer: &Bearer,
-        call: &str,
-    ) -> Result<HttpResponse, ApiError> {
+        attempt: u32,
+    ) -> Result<HttpResponse, AttemptError> {
+        let remaining = p.deadline.saturating_duration_since(Instant::now());
+        let deadline_error = || AttemptError {
+            error: ApiError::DeadlineExceeded {
+                call: p.call.to_string(),
+                deadline: self.settings.call_deadline,
+                attempts: attempt,
+            },
+            failure: AttemptFailure::Timeout,
+        };
+        if remaining.is_zero() {
+            return Err(deadline_error());
+        }
         let mut headers = vec![
             ("Authorization", format!("Bearer {}", bearer.value.expose())),
             ("Accept", "application/json".to_string()),
         ];
-        if body.is_some() {
+        if p.body.is_some() {
             headers.push(("Content-Type", "application/json".to_string()));
         }
-        self.transport
-            .send(HttpRequest {
-                method: request.route.method,
-                url: url.to_string(),
-                headers,
-                body: body.clone(),
-                timeout: self.settings.api_timeout,
-            })
-            .await
-            .map_err(|source| ApiError::Transport {
-                call: call.to_string(),
-                source,
-            })
+        let request = HttpRequest {
+            method: p.request.route.method,
+            url: p.url.to_string(),
+            headers,
+            body: p.body.clone(),
+            timeout: self.settings.api_timeout.min(remaining),
+        };
+        match tokio::time::timeout_at(p.deadline, self.transport.send(request)).await {
+            Err(_) => Err(deadline_error()),
+            Ok(Ok(response)) => Ok(response),
+            Ok(Err(source)) => {
+                let failure = match &source {
+                    TransportError::Connect(_) => AttemptFailure::NotSent,
+                    TransportError::Timeout(_) => AttemptFailure::Timeout,
+                    TransportError::Io(_) => AttemptFailure::Dropped,
+                    TransportError::Busy { .. }
+                    | TransportError::Stopped
+                    | TransportError::BodyTooLarge { .. } => AttemptFailure::Permanent,
+                };
+                Err(AttemptError {
+                    error: ApiError::Transport {
+                        call: p.call.to_string(),
+                        source,
+                    },
+                    failure,
+                })
+            }
+        }
     }
+
+    /// The wait Central asked for: `Retry-After`, else (on a 429) `X-RateLimit-Reset`; capped.
+    fn server_wait(&self, response: &HttpResponse) -> Option<Duration> {
+        let now = SystemTime::now();
+        let asked = response
+            .headers
+            .retry_after
+            .as_deref()
+            .and_then(|v| retry::parse_retry_after(v, now))
+            .or_else(|| {
+                (response.status == 429)
+                    .then_some(response.headers.rate_limit_reset.as_deref())
+                    .flatten()
+                    .and_then(|v| retry::parse_rate_limit_reset(v, now))
+            })?;
+        Some(asked.min(self.retry_after_max))
+    }
+
+    fn log_transition(&self, transition: Transition, endpoint: &'static str) {
+        match transition {
+            Transition::Opened => {
+                metrics::counter!("circuit_breaker_opens_total").increment(1);
+                tracing::warn!(
+                    endpoint,
+                    failures = self.breaker.threshold(),
+                    open_for_s = self.breaker.retry_in_ms(clock::now_ms()).unwrap_or(0) / 1000,
+                    "circuit breaker opened: Central failed repeatedly; calls are rejected until a probe succeeds"
+                );
+            }
+            Transition::Reopened => {
+                metrics::counter!("circuit_breaker_opens_total").increment(1);
+                metrics::counter!("circuit_breaker_half_open_failure").increment(1);
+                tracing::warn!(endpoint, "circuit breaker probe failed; breaker re-opened");
+            }
+            Transition::Closed => {
+                metrics::counter!("circuit_breaker_half_open_success").increment(1);
+                tracing::info!(endpoint, "circuit breaker probe succeeded; breaker closed");
+            }
+        }
+    }
+}
+
+/// A request rendered once and reused by every attempt.
+struct Prepared<'a> {
+    request: &'a ApiRequest,
+    call: &'a str,
+    url: &'a str,
+    body: &'a Option<Vec<u8>>,
+    deadline: Instant,
 }
 
 /// Turns an HTTP answer into a JSON body or a typed error.

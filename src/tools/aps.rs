@@ -261,9 +261,7 @@ impl ToolOutput for ApDetailsOutput {
 
 async fn ap_details(ctx: ToolContext, args: ApDetailsArgs) -> Result<ApDetailsOutput, ToolError> {
     let serial = args.serial_number;
-    let body = ctx
-        .central
-        .call(ApiRequest::new(routes::AP_DETAILS).path(serial.clone()))
+    let body = ctx.call(ApiRequest::new(routes::AP_DETAILS).path(serial.clone()))
         .await
         .map_err(|e| match e {
             ApiError::Http { status: 404, .. } => ToolError::Explained {

@@ -265,7 +265,6 @@ async fn client_list(
     let filter = args::odata_and(terms)?;
     let limit = args.limit.unwrap_or(50);
     let page = ctx
-        .central
         .call(
             ApiRequest::new(routes::CLIENTS)
                 .query("site-id", &site.site_id)

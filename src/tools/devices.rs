@@ -248,7 +248,6 @@ async fn device_list(
     let filter = args::odata_and(terms)?;
     let limit = args.limit.unwrap_or(50);
     let page = ctx
-        .central
         .call(
             ApiRequest::new(routes::DEVICES)
                 .query_opt("filter", filter.clone())

@@ -119,6 +119,25 @@ pub fn success<O: ToolOutput>(output: &O) -> CallToolResult {
 pub struct ToolContext {
     /// The Central client.
     pub central: Arc<Central>,
+    /// When this tool call must be finished (`ARUBA_CALL_DEADLINE` after it started); every
+    /// upstream call it makes shares this deadline.
+    pub deadline: tokio::time::Instant,
+}
+
+impl ToolContext {
+    /// A context for a call starting now.
+    pub fn new(central: Arc<Central>) -> ToolContext {
+        let deadline = central.deadline_from_now();
+        ToolContext { central, deadline }
+    }
+
+    /// Sends one request to Central within this call's deadline.
+    pub async fn call(
+        &self,
+        request: crate::central::ApiRequest,
+    ) -> Result<crate::central::ApiResponse, crate::central::ApiError> {
+        self.central.call(request, self.deadline).await
+    }
 }
 
 /// Groups of tools that `ARUBA_TOOLSETS` selects.

@@ -260,7 +260,6 @@ async fn sites_health(
     let limit = args.limit.unwrap_or(100) as u64;
     let offset = args.offset.unwrap_or(0) as u64;
     let page = ctx
-        .central
         .call(
             ApiRequest::new(routes::SITES_HEALTH)
                 .query("limit", limit)
@@ -346,7 +345,6 @@ pub async fn resolve_site(
     // Exact match through Central's filter first, then a case-insensitive look at the list.
     let filter = format!("siteName eq {}", args::odata_quote(&name));
     let page = ctx
-        .central
         .call(
             ApiRequest::new(routes::SITES_HEALTH)
                 .query("limit", 1)
@@ -362,7 +360,6 @@ pub async fn resolve_site(
         });
     }
     let all = ctx
-        .central
         .call(
             ApiRequest::new(routes::SITES_HEALTH)
                 .query("limit", 1000)
@@ -389,7 +386,6 @@ pub async fn resolve_site(
 
 async fn list_sites_for_error(ctx: &ToolContext) -> Result<String, ToolError> {
     let page = ctx
-        .central
         .call(
             ApiRequest::new(routes::SITES_HEALTH)
                 .query("limit", SITES_IN_ERROR)
