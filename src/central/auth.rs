@@ -152,6 +152,7 @@ impl Auth {
         let _turn = self.refresh.lock().await;
         // Someone else may have refreshed while this call waited for its turn.
         if let Some(bearer) = self.fresh() {
+            metrics::counter!("oauth2_concurrent_refresh_prevented").increment(1);
             return Ok(bearer);
         }
         let previous = self.snapshot();
@@ -184,6 +185,7 @@ impl Auth {
             && current.bearer.generation != rejected.generation
             && current.expires_at.is_none_or(|e| e > Instant::now())
         {
+            metrics::counter!("oauth2_concurrent_refresh_prevented").increment(1);
             return Ok(current.bearer);
         }
         if !self.credentials.has_client_credentials() {
@@ -195,8 +197,26 @@ impl Auth {
         self.fetch(transport).await
     }
 
-    /// Requests a token from the token endpoint and caches it. Callers hold the refresh lock.
+    /// Requests a token from the token endpoint and caches it, counting the outcome. Callers
+    /// hold the refresh lock.
     async fn fetch(&self, transport: &Transport) -> Result<Bearer, ApiError> {
+        let started = Instant::now();
+        let result = self.request_token(transport).await;
+        match &result {
+            Ok(_) => {
+                metrics::counter!("oauth2_token_refreshes_total").increment(1);
+                metrics::histogram!("oauth2_token_refresh_duration_seconds")
+                    .record(started.elapsed().as_secs_f64());
+            }
+            Err(error) => {
+                metrics::counter!("oauth2_token_refresh_failures").increment(1);
+                tracing::warn!(error = %error, "access token request failed");
+            }
+        }
+        result
+    }
+
+    async fn request_token(&self, transport: &Transport) -> Result<Bearer, ApiError> {
         let (Some(id), Some(secret)) =
             (&self.credentials.client_id, &self.credentials.client_secret)
         else {
