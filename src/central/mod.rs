@@ -240,12 +240,31 @@ impl Central {
         let started = Instant::now();
         let idempotent = request.route.method == Method::Get;
         let mut attempt = 0u32;
+        // The last failure Central itself caused, to report when a later attempt is not even
+        // sent (breaker opened, no limiter token): the user needs Central's status and debugId.
+        let mut upstream_failure: Option<ApiError> = None;
         let outcome = loop {
             attempt += 1;
             let failed = match self.attempt(&prepared, attempt).await {
                 Ok(response) => break Ok(response),
                 Err(failed) => failed,
             };
+            if matches!(
+                failed.error,
+                ApiError::CircuitOpen { .. } | ApiError::Throttled { .. }
+            ) && let Some(previous) = upstream_failure.take()
+            {
+                tracing::info!(
+                    endpoint = request.route.template,
+                    attempt,
+                    reason = %failed.error,
+                    "not retrying"
+                );
+                break Err(ApiError::Retried {
+                    attempts: attempt - 1,
+                    last: Box::new(previous),
+                });
+            }
             let remaining = deadline.saturating_duration_since(Instant::now());
             match self.retry.decide(
                 idempotent,
@@ -255,6 +274,7 @@ impl Central {
                 fastrand::f64(),
             ) {
                 Decision::RetryAfter(wait) => {
+                    upstream_failure = Some(failed.error.clone());
                     metrics::counter!("api_retries_total", "endpoint" => request.route.template, "method" => request.route.method.as_str()).increment(1);
                     tracing::info!(
                         endpoint = request.route.template,
@@ -455,6 +475,7 @@ impl Central {
         if p.body.is_some() {
             headers.push(("Content-Type", "application/json".to_string()));
         }
+        let bounded_by_deadline = remaining < self.settings.api_timeout;
         let request = HttpRequest {
             method: p.request.route.method,
             url: p.url.to_string(),
@@ -464,6 +485,7 @@ impl Central {
         };
         match tokio::time::timeout_at(p.deadline, self.transport.send(request)).await {
             Err(_) => Err(deadline_error()),
+            Ok(Err(TransportError::Timeout(_))) if bounded_by_deadline => Err(deadline_error()),
             Ok(Ok(response)) => Ok(response),
             Ok(Err(source)) => {
                 let failure = match &source {

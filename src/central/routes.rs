@@ -86,17 +86,124 @@ pub fn encode_query_component(value: &str) -> String {
 
 /// `GET /network-monitoring/v1/sites-health` (offset pagination).
 pub const SITES_HEALTH: Route = Route::get("/network-monitoring/v1/sites-health");
+/// `GET /network-monitoring/v1/site-health/{site-id}`.
+pub const SITE_HEALTH: Route = Route::get("/network-monitoring/v1/site-health/{site-id}");
+/// `GET /network-monitoring/v1/tenant-device-health`.
+pub const TENANT_DEVICE_HEALTH: Route = Route::get("/network-monitoring/v1/tenant-device-health");
 /// `GET /network-monitoring/v1/devices` (cursor pagination).
 pub const DEVICES: Route = Route::get("/network-monitoring/v1/devices");
+/// `GET /network-monitoring/v1/device-inventory` (cursor pagination).
+pub const DEVICE_INVENTORY: Route = Route::get("/network-monitoring/v1/device-inventory");
 /// `GET /network-monitoring/v1/aps` (cursor pagination).
 pub const APS: Route = Route::get("/network-monitoring/v1/aps");
 /// `GET /network-monitoring/v1/aps/{serial-number}`.
 pub const AP_DETAILS: Route = Route::get("/network-monitoring/v1/aps/{serial-number}");
+/// `GET /network-monitoring/v1/aps/{serial-number}/radios`.
+pub const AP_RADIOS: Route = Route::get("/network-monitoring/v1/aps/{serial-number}/radios");
+/// `GET /network-monitoring/v1/aps/{serial-number}/cpu-utilization-trends`.
+pub const AP_CPU_TRENDS: Route =
+    Route::get("/network-monitoring/v1/aps/{serial-number}/cpu-utilization-trends");
+/// `GET /network-monitoring/v1/aps/{serial-number}/memory-utilization-trends`.
+pub const AP_MEMORY_TRENDS: Route =
+    Route::get("/network-monitoring/v1/aps/{serial-number}/memory-utilization-trends");
+/// `GET /network-monitoring/v1/switches` (cursor pagination).
+pub const SWITCHES: Route = Route::get("/network-monitoring/v1/switches");
+/// `GET /network-monitoring/v1/switches/{serial-number}`.
+pub const SWITCH_DETAILS: Route = Route::get("/network-monitoring/v1/switches/{serial-number}");
+/// `GET /network-monitoring/v1/switches/{serial-number}/interfaces` (offset pagination).
+pub const SWITCH_INTERFACES: Route =
+    Route::get("/network-monitoring/v1/switches/{serial-number}/interfaces");
+/// `GET /network-monitoring/v1/stack/{serial-number}/members`.
+pub const STACK_MEMBERS: Route = Route::get("/network-monitoring/v1/stack/{serial-number}/members");
+/// `GET /network-monitoring/v1/gateways` (cursor pagination).
+pub const GATEWAYS: Route = Route::get("/network-monitoring/v1/gateways");
+/// `GET /network-monitoring/v1/gateways/{serial-number}`.
+pub const GATEWAY_DETAILS: Route = Route::get("/network-monitoring/v1/gateways/{serial-number}");
+/// `GET /network-monitoring/v1/gateways/{serial-number}/uplinks`.
+pub const GATEWAY_UPLINKS: Route =
+    Route::get("/network-monitoring/v1/gateways/{serial-number}/uplinks");
+/// `GET /network-monitoring/v1/gateways/{serial-number}/tunnels` (cursor pagination).
+pub const GATEWAY_TUNNELS: Route =
+    Route::get("/network-monitoring/v1/gateways/{serial-number}/tunnels");
+/// `GET /network-monitoring/v1/clusters/{cluster-name}/members` (cursor pagination).
+pub const CLUSTER_MEMBERS: Route =
+    Route::get("/network-monitoring/v1/clusters/{cluster-name}/members");
 /// `GET /network-monitoring/v1/clients` (cursor pagination).
 pub const CLIENTS: Route = Route::get("/network-monitoring/v1/clients");
+/// `GET /network-monitoring/v1/clients/{mac-address}`.
+pub const CLIENT_DETAILS: Route = Route::get("/network-monitoring/v1/clients/{mac-address}");
+/// `GET /network-monitoring/v1/clients-trend`.
+pub const CLIENTS_TREND: Route = Route::get("/network-monitoring/v1/clients-trend");
+/// `GET /network-monitoring/v1/clients-topn-usage`.
+pub const CLIENTS_TOPN_USAGE: Route = Route::get("/network-monitoring/v1/clients-topn-usage");
+/// `GET /network-monitoring/v1/top-aps-by-wireless-usage`.
+pub const TOP_APS_BY_WIRELESS_USAGE: Route =
+    Route::get("/network-monitoring/v1/top-aps-by-wireless-usage");
+/// `GET /network-monitoring/v1/wlans` (cursor pagination).
+pub const WLANS: Route = Route::get("/network-monitoring/v1/wlans");
+/// `GET /network-monitoring/v1/wlans/{wlan-name}/throughput-trends`.
+pub const WLAN_THROUGHPUT_TRENDS: Route =
+    Route::get("/network-monitoring/v1/wlans/{wlan-name}/throughput-trends");
+/// `GET /network-notifications/v1/alerts` (cursor pagination).
+pub const ALERTS: Route = Route::get("/network-notifications/v1/alerts");
+/// `GET /network-troubleshooting/v1/events` (cursor pagination).
+pub const EVENTS: Route = Route::get("/network-troubleshooting/v1/events");
+/// `GET /network-services/v1/firmware-details` (cursor pagination).
+pub const FIRMWARE_DETAILS: Route = Route::get("/network-services/v1/firmware-details");
+/// `GET /network-monitoring/v1alpha1/threats` (v1alpha1: v1 has no IDPS endpoint).
+pub const THREATS: Route = Route::get("/network-monitoring/v1alpha1/threats");
+/// `POST /network-troubleshooting/v1/{device-type}/{serial-number}/ping` (async: 202 + location).
+pub const PING: Route =
+    Route::post("/network-troubleshooting/v1/{device-type}/{serial-number}/ping");
+/// `GET /network-troubleshooting/v1/{device-type}/{serial-number}/ping/async-operations/{task-id}`.
+pub const PING_RESULT: Route = Route::get(
+    "/network-troubleshooting/v1/{device-type}/{serial-number}/ping/async-operations/{task-id}",
+);
+/// `POST /network-troubleshooting/v1/{device-type}/{serial-number}/traceroute` (async: 202 + location).
+pub const TRACEROUTE: Route =
+    Route::post("/network-troubleshooting/v1/{device-type}/{serial-number}/traceroute");
+/// `GET /network-troubleshooting/v1/{device-type}/{serial-number}/traceroute/async-operations/{task-id}`.
+pub const TRACEROUTE_RESULT: Route = Route::get(
+    "/network-troubleshooting/v1/{device-type}/{serial-number}/traceroute/async-operations/{task-id}",
+);
 
 /// Every route above, for documentation and label pre-initialisation.
-pub const ALL: &[Route] = &[SITES_HEALTH, DEVICES, APS, AP_DETAILS, CLIENTS];
+pub const ALL: &[Route] = &[
+    SITES_HEALTH,
+    SITE_HEALTH,
+    TENANT_DEVICE_HEALTH,
+    DEVICES,
+    DEVICE_INVENTORY,
+    APS,
+    AP_DETAILS,
+    AP_RADIOS,
+    AP_CPU_TRENDS,
+    AP_MEMORY_TRENDS,
+    SWITCHES,
+    SWITCH_DETAILS,
+    SWITCH_INTERFACES,
+    STACK_MEMBERS,
+    GATEWAYS,
+    GATEWAY_DETAILS,
+    GATEWAY_UPLINKS,
+    GATEWAY_TUNNELS,
+    CLUSTER_MEMBERS,
+    CLIENTS,
+    CLIENT_DETAILS,
+    CLIENTS_TREND,
+    CLIENTS_TOPN_USAGE,
+    TOP_APS_BY_WIRELESS_USAGE,
+    WLANS,
+    WLAN_THROUGHPUT_TRENDS,
+    ALERTS,
+    EVENTS,
+    FIRMWARE_DETAILS,
+    THREATS,
+    PING,
+    PING_RESULT,
+    TRACEROUTE,
+    TRACEROUTE_RESULT,
+];
 
 #[cfg(test)]
 mod tests {
