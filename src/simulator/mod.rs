@@ -78,7 +78,7 @@ pub use data::{
     Client, ClientStatus, ConnectionType, Dataset, Device, DeviceStatus, DeviceType, Radio, Site,
     Wlan,
 };
-pub use faults::{FAULT_FORMS, FaultMode, FaultRule, FaultSpec, FaultSpecError};
+pub use faults::{FAULT_FORMS, FaultMode, FaultRule, FaultSpec, FaultSpecError, RATIO_ONE};
 pub use journal::JournalEntry;
 
 use state::State;
