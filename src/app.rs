@@ -64,17 +64,27 @@ fn log_startup(config: &Config) {
     }
 }
 
-/// Starts the built-in simulator and points `config` at it (base URL, token URL, credentials).
+/// Parses a `--faults` value; a bad one is a usage error naming `--faults`.
+#[cfg(feature = "simulator")]
+fn fault_spec(text: &str) -> Result<crate::simulator::FaultSpec, Failure> {
+    text.parse()
+        .map_err(|e| Failure::Config(ConfigError::Usage(format!("--faults: {e}"))))
+}
+
+/// Starts the built-in simulator with the fault spec `faults` (empty: none) and points
+/// `config` at it (base URL, token URL, credentials).
 #[cfg(feature = "simulator")]
 pub fn start_simulator(
     config: &mut Config,
     seed: u64,
+    faults: &str,
 ) -> Result<crate::simulator::SimulatorHandle, Failure> {
     use crate::simulator::{Simulator, SimulatorConfig};
     let handle = Simulator::start(
         std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
         SimulatorConfig {
             seed,
+            faults: fault_spec(faults)?,
             ..SimulatorConfig::default()
         },
     )
@@ -86,7 +96,12 @@ pub fn start_simulator(
         client_secret: Some(crate::config::Secret::new(handle.client_secret())),
         access_token: None,
     };
-    tracing::info!(base_url = %handle.base_url(), seed, "built-in Central simulator started");
+    tracing::info!(
+        base_url = %handle.base_url(),
+        seed,
+        faults = %handle.faults(),
+        "built-in Central simulator started"
+    );
     Ok(handle)
 }
 
@@ -103,11 +118,16 @@ struct SimulatorGuard {
     _handle: Option<crate::simulator::SimulatorHandle>,
 }
 
-/// With `simulate`, starts the simulator and points `config` at it.
+/// With `simulate`, starts the simulator (with `faults`) and points `config` at it.
 #[cfg(feature = "simulator")]
-fn simulate_if(config: &mut Config, simulate: bool, seed: u64) -> Result<SimulatorGuard, Failure> {
+fn simulate_if(
+    config: &mut Config,
+    simulate: bool,
+    seed: u64,
+    faults: &str,
+) -> Result<SimulatorGuard, Failure> {
     let handle = if simulate {
-        Some(start_simulator(config, seed)?)
+        Some(start_simulator(config, seed, faults)?)
     } else {
         None
     };
@@ -120,6 +140,7 @@ fn simulate_if(
     _config: &mut Config,
     simulate: bool,
     _seed: u64,
+    _faults: &str,
 ) -> Result<SimulatorGuard, Failure> {
     if simulate {
         Err(no_simulator())
@@ -128,11 +149,11 @@ fn simulate_if(
     }
 }
 
-/// `serve [--simulate]`: the MCP server on stdio until stdin closes.
-pub fn serve(cli: &Cli, simulate: bool, seed: u64) -> Result<(), Failure> {
+/// `serve [--simulate [--faults SPEC]]`: the MCP server on stdio until stdin closes.
+pub fn serve(cli: &Cli, simulate: bool, seed: u64, faults: &str) -> Result<(), Failure> {
     let mut config = load_config(cli)?;
     telemetry::logging::init(&config.log);
-    let _simulator = simulate_if(&mut config, simulate, seed)?;
+    let _simulator = simulate_if(&mut config, simulate, seed, faults)?;
     log_startup(&config);
     let registry = Registry::select(tools::catalogue(), &config.tools)
         .map_err(|e| Failure::Config(ConfigError::Usage(e.to_string())))?;
@@ -172,7 +193,7 @@ pub fn serve(cli: &Cli, simulate: bool, seed: u64) -> Result<(), Failure> {
 pub fn check(cli: &Cli, simulate: bool) -> Result<(), Failure> {
     let mut config = load_config(cli)?;
     telemetry::logging::init(&config.log);
-    let _simulator = simulate_if(&mut config, simulate, crate::cli::DEFAULT_SEED)?;
+    let _simulator = simulate_if(&mut config, simulate, crate::cli::DEFAULT_SEED, "")?;
     for warning in &config.warnings {
         println!("warning: {warning}");
     }
@@ -213,12 +234,14 @@ pub fn check(cli: &Cli, simulate: bool) -> Result<(), Failure> {
     })
 }
 
-/// `simulator`: the fake Central in the foreground until killed.
+/// `simulator`: the fake Central (injecting `faults`, empty for none) in the foreground until
+/// killed.
 #[cfg(feature = "simulator")]
 pub fn simulator(
     listen: std::net::SocketAddr,
     seed: u64,
     token_lifetime: Duration,
+    faults: &str,
 ) -> Result<(), Failure> {
     use crate::simulator::{Simulator, SimulatorConfig};
     let handle = Simulator::start(
@@ -226,6 +249,7 @@ pub fn simulator(
         SimulatorConfig {
             seed,
             token_lifetime,
+            faults: fault_spec(faults)?,
             ..SimulatorConfig::default()
         },
     )
@@ -240,6 +264,15 @@ pub fn simulator(
     println!("  ARUBA_CLIENT_ID={}", handle.client_id());
     println!("  ARUBA_CLIENT_SECRET={}", handle.client_secret());
     println!("Request journal: {}/_simulator/journal", handle.base_url());
+    let faults = handle.faults();
+    if faults.is_empty() {
+        println!(
+            "Faults: none (PUT a spec to {}/_simulator/faults)",
+            handle.base_url()
+        );
+    } else {
+        println!("Faults: {faults}");
+    }
     use std::io::Write;
     let _ = std::io::stdout().flush();
     handle.wait();
@@ -248,6 +281,6 @@ pub fn simulator(
 
 /// `simulator` in a build without the simulator.
 #[cfg(not(feature = "simulator"))]
-pub fn simulator(_: std::net::SocketAddr, _: u64, _: Duration) -> Result<(), Failure> {
+pub fn simulator(_: std::net::SocketAddr, _: u64, _: Duration, _: &str) -> Result<(), Failure> {
     Err(no_simulator())
 }

@@ -19,6 +19,8 @@ pub enum Command {
         simulate: bool,
         /// Simulator data seed.
         seed: u64,
+        /// `--faults`: canonical fault spec for the simulator (empty: none).
+        faults: String,
     },
     /// Verify configuration and credentials.
     Check {
@@ -33,6 +35,8 @@ pub enum Command {
         seed: u64,
         /// Lifetime of issued tokens.
         token_lifetime: Duration,
+        /// `--faults`: canonical fault spec (empty: none).
+        faults: String,
     },
     /// The end-to-end demonstration.
     Demo {
@@ -80,6 +84,23 @@ fn number<T: std::str::FromStr>(
         .map_err(|_| usage(format!("{flag}: {t:?} is not valid; expected {expected}")))
 }
 
+/// Checks a `--faults` value and returns its canonical text.
+#[cfg(feature = "simulator")]
+fn fault_spec(value: OsString) -> Result<String, ConfigError> {
+    let text = text(value, "--faults")?;
+    text.parse::<crate::simulator::FaultSpec>()
+        .map(|spec| spec.to_string())
+        .map_err(|e| usage(format!("--faults: {e}")))
+}
+
+/// `--faults` in a build without the simulator.
+#[cfg(not(feature = "simulator"))]
+fn fault_spec(_: OsString) -> Result<String, ConfigError> {
+    Err(usage(
+        "--faults: this build has no simulator (cargo feature `simulator`)",
+    ))
+}
+
 /// Parses `args` (including the program name).
 pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Cli, ConfigError> {
     use lexopt::prelude::*;
@@ -89,6 +110,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Cli, ConfigErro
     let mut seed = DEFAULT_SEED;
     let mut listen: Option<SocketAddr> = None;
     let mut token_lifetime = Duration::from_secs(7200);
+    let mut faults: Option<String> = None;
     let mut config_file = None;
     let mut settings = BTreeMap::new();
     let mut help = false;
@@ -125,6 +147,11 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Cli, ConfigErro
                     ));
                 }
                 token_lifetime = Duration::from_secs(secs);
+            }
+            Long("faults") => {
+                faults = Some(fault_spec(
+                    parser.value().map_err(|e| usage(e.to_string()))?,
+                )?);
             }
             Long("config") => {
                 config_file = Some(PathBuf::from(
@@ -167,13 +194,18 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Cli, ConfigErro
         Command::Version
     } else {
         match subcommand.as_deref() {
-            None | Some("serve") => Command::Serve { simulate, seed },
+            None | Some("serve") => Command::Serve {
+                simulate,
+                seed,
+                faults: faults.clone().unwrap_or_default(),
+            },
             Some("check") => Command::Check { simulate },
             Some("demo") => Command::Demo { seed },
             Some("simulator") => Command::Simulator {
                 listen: listen.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0))),
                 seed,
                 token_lifetime,
+                faults: faults.clone().unwrap_or_default(),
             },
             Some(other) => {
                 return Err(usage(format!(
@@ -203,8 +235,20 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Cli, ConfigErro
                 settings.is_empty() && config_file.is_none(),
             )?;
             only_for("--listen", listen.is_none())?;
+            only_for("--faults", faults.is_none())?;
         }
-        Command::Serve { .. } | Command::Check { .. } => only_for("--listen", listen.is_none())?,
+        Command::Serve { .. } => {
+            only_for("--listen", listen.is_none())?;
+            if faults.is_some() && !simulate {
+                return Err(usage(
+                    "--faults needs --simulate (it applies to the simulator)",
+                ));
+            }
+        }
+        Command::Check { .. } => {
+            only_for("--listen", listen.is_none())?;
+            only_for("--faults", faults.is_none())?;
+        }
         Command::Help | Command::Version => {}
     }
     Ok(Cli {
@@ -219,9 +263,10 @@ pub fn help() -> String {
     let mut out = format!(
         "aruba-noc-mcp {} — an MCP server for NOC work on HPE Aruba Networking Central\n\n\
 USAGE:\n\
-  aruba-noc-mcp [serve] [--simulate] [--config PATH] [SETTING FLAGS]\n\
+  aruba-noc-mcp [serve] [--simulate [--faults SPEC]] [--config PATH] [SETTING FLAGS]\n\
   aruba-noc-mcp check [--simulate] [--config PATH] [SETTING FLAGS]\n\
   aruba-noc-mcp simulator [--listen 127.0.0.1:PORT] [--seed N] [--token-lifetime SECS]\n\
+                          [--faults SPEC]\n\
   aruba-noc-mcp demo [--seed N]\n\
   aruba-noc-mcp --version | --help\n\n\
 COMMANDS:\n\
@@ -231,6 +276,10 @@ COMMANDS:\n\
   check       one token request and one cheap API call; exit 0 when both work\n\
   simulator   the Central simulator alone; prints its base URL, token URL and credentials\n\
   demo        simulator + this binary as an MCP server over pipes + a scripted client session\n\n\
+--faults SPEC makes the simulator inject upstream faults: comma-separated rules\n\
+MODE[@/path-prefix][#N], MODE one of error=CODE[:RATIO], rate-limit=SECS,\n\
+rate-limit-reset=SECS, latency=MS, stall=MS, reset, truncate, garbage, oversize=BYTES,\n\
+token-down[=CODE], token-expiry=SECS, unauthorized-once (e.g. \"error=503:0.2,latency=200#10\").\n\n\
 SETTING FLAGS (each overrides its environment variable, which overrides the config file;\n\
 default config file: {}):\n",
         env!("CARGO_PKG_VERSION"),
@@ -272,16 +321,52 @@ mod tests {
             cli.command,
             Command::Serve {
                 simulate: false,
-                seed: DEFAULT_SEED
+                seed: DEFAULT_SEED,
+                faults: String::new()
             }
         );
         assert_eq!(
             p(&["serve", "--simulate", "--seed", "7"]).unwrap().command,
             Command::Serve {
                 simulate: true,
-                seed: 7
+                seed: 7,
+                faults: String::new()
             }
         );
+    }
+
+    #[cfg(feature = "simulator")]
+    #[test]
+    fn faults_are_validated_and_canonical() {
+        assert_eq!(
+            p(&[
+                "serve",
+                "--simulate",
+                "--faults",
+                " error=503:0.50 , reset#2"
+            ])
+            .unwrap()
+            .command,
+            Command::Serve {
+                simulate: true,
+                seed: DEFAULT_SEED,
+                faults: "error=503:0.5,reset#2".to_string()
+            }
+        );
+        match p(&["simulator", "--faults=latency=5"]).unwrap().command {
+            Command::Simulator { faults, .. } => assert_eq!(faults, "latency=5"),
+            other => panic!("{other:?}"),
+        }
+        for args in [
+            &["simulator", "--faults", "bogus"][..],
+            &["serve", "--faults", "reset"],
+            &["check", "--simulate", "--faults", "reset"],
+            &["demo", "--faults", "reset"],
+        ] {
+            let e = p(args).unwrap_err();
+            assert!(matches!(e, ConfigError::Usage(_)), "{args:?}");
+            assert!(e.to_string().contains("--faults"), "{args:?}: {e}");
+        }
     }
 
     #[test]
@@ -326,7 +411,8 @@ mod tests {
             Command::Simulator {
                 listen: "127.0.0.1:8080".parse().unwrap(),
                 seed: DEFAULT_SEED,
-                token_lifetime: Duration::from_secs(5)
+                token_lifetime: Duration::from_secs(5),
+                faults: String::new()
             }
         );
     }

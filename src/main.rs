@@ -20,13 +20,18 @@ fn main() -> ExitCode {
             println!("aruba-noc-mcp {}", env!("CARGO_PKG_VERSION"));
             Ok(())
         }
-        Command::Serve { simulate, seed } => app::serve(&cli, *simulate, *seed),
+        Command::Serve {
+            simulate,
+            seed,
+            faults,
+        } => app::serve(&cli, *simulate, *seed, faults),
         Command::Check { simulate } => app::check(&cli, *simulate),
         Command::Simulator {
             listen,
             seed,
             token_lifetime,
-        } => app::simulator(*listen, *seed, *token_lifetime),
+            faults,
+        } => app::simulator(*listen, *seed, *token_lifetime, faults),
         Command::Demo { seed } => run_demo(*seed),
     };
     match result {

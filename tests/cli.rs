@@ -213,3 +213,51 @@ fn demo_runs_end_to_end() {
         assert!(out.contains(needle), "demo output lacks {needle:?}:\n{out}");
     }
 }
+
+#[test]
+fn bad_faults_spec_is_a_usage_error() {
+    for args in [
+        &["simulator", "--faults", "error=200"][..],
+        &["serve", "--simulate", "--faults", "bogus"],
+    ] {
+        let o = run(args, &[("ARUBA_METRICS_ADDR", "off")]);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("--faults"), "{}", stderr(&o));
+    }
+}
+
+#[test]
+fn simulator_command_injects_faults() {
+    let mut child = Command::new(BIN)
+        .args(["simulator", "--faults", "token-down=500#1"])
+        .env_clear()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let base = first.rsplit(' ').next().unwrap().to_string();
+    let rest: Vec<String> = lines.take(7).map(Result::unwrap).collect();
+    assert!(
+        rest.iter().any(|l| l == "Faults: token-down=500#1"),
+        "{rest:?}"
+    );
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let token = |agent: &ureq::Agent| {
+        agent
+            .post(&format!("{base}/as/token.oauth2"))
+            .content_type("application/x-www-form-urlencoded")
+            .send("grant_type=client_credentials&client_id=sim-client-id&client_secret=sim-client-secret")
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    assert_eq!(token(&agent), 500);
+    assert_eq!(token(&agent), 200);
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

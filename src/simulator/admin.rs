@@ -6,13 +6,15 @@
 //! | DELETE | `/_simulator/journal` | 204, journal emptied |
 //! | GET | `/_simulator/dataset` | summary of the seeded data (sites, devices, client count) |
 //! | GET | `/_simulator/routes` | the API routes served (method + path template) |
-//!
-//! Fault-injection controls will be added here.
+//! | GET | `/_simulator/faults` | `{"spec": "<canonical text>", "rules": [{"rule", "mode", "scope", "limit", "remaining", "hits"}]}` |
+//! | PUT | `/_simulator/faults` | body = fault spec text; replaces the rules, answers as GET; 400 with the parse error |
+//! | DELETE | `/_simulator/faults` | 204, no faults |
 
 use hyper::Method;
 use serde_json::{Value, json};
 
 use super::data::DeviceType;
+use super::faults::FaultSpec;
 use super::response::{ApiError, SimResponse};
 use super::router::{HandlerResult, Params, Router, SimRequest};
 use super::state::State;
@@ -26,7 +28,10 @@ pub(crate) fn register(router: &mut Router) {
         .add(Method::GET, "/_simulator/journal", journal)
         .add(Method::DELETE, "/_simulator/journal", clear_journal)
         .add(Method::GET, "/_simulator/dataset", dataset)
-        .add(Method::GET, "/_simulator/routes", routes);
+        .add(Method::GET, "/_simulator/routes", routes)
+        .add(Method::GET, "/_simulator/faults", faults)
+        .add(Method::PUT, "/_simulator/faults", set_faults)
+        .add(Method::DELETE, "/_simulator/faults", clear_faults);
 }
 
 /// `true` when `path` addresses an admin endpoint.
@@ -42,6 +47,25 @@ fn journal(state: &State, _: &SimRequest, _: &Params) -> HandlerResult {
 
 fn clear_journal(state: &State, _: &SimRequest, _: &Params) -> HandlerResult {
     state.journal.clear();
+    Ok(SimResponse::empty(204))
+}
+
+fn faults(state: &State, _: &SimRequest, _: &Params) -> HandlerResult {
+    Ok(SimResponse::ok(&state.faults.status_json()))
+}
+
+fn set_faults(state: &State, req: &SimRequest, _: &Params) -> HandlerResult {
+    let text = std::str::from_utf8(&req.body)
+        .map_err(|_| ApiError::bad_request("The fault spec must be UTF-8 text"))?;
+    let spec: FaultSpec = text
+        .parse()
+        .map_err(|e: super::faults::FaultSpecError| ApiError::bad_request(e.to_string()))?;
+    state.faults.set(spec);
+    Ok(SimResponse::ok(&state.faults.status_json()))
+}
+
+fn clear_faults(state: &State, _: &SimRequest, _: &Params) -> HandlerResult {
+    state.faults.set(FaultSpec::none());
     Ok(SimResponse::empty(204))
 }
 

@@ -102,6 +102,16 @@ impl TokenStore {
         }
     }
 
+    /// `true` when `token` was issued and has not expired at `now` (the store is unchanged).
+    pub(crate) fn is_valid(&self, token: &str, now: Instant) -> bool {
+        self.tokens.get(token).is_some_and(|exp| now < *exp)
+    }
+
+    /// Forget `token`, so it is rejected from now on (an injected revocation).
+    pub(crate) fn revoke(&mut self, token: &str) {
+        self.tokens.remove(token);
+    }
+
     /// Forget every expired token.
     pub(crate) fn prune(&mut self, now: Instant) {
         self.tokens.retain(|_, exp| now < *exp);
@@ -115,7 +125,7 @@ impl TokenStore {
 }
 
 /// An OAuth2 error response (RFC 6749 §5.2 shape).
-fn oauth_error(status: u16, error: &str, description: &str) -> SimResponse {
+pub(crate) fn oauth_error(status: u16, error: &str, description: &str) -> SimResponse {
     SimResponse::json(
         status,
         &json!({"error": error, "error_description": description}),
@@ -165,6 +175,16 @@ fn credentials_match(state: &State, id: &str, secret: &str) -> bool {
 
 /// `POST /as/token.oauth2`.
 fn token(state: &State, req: &SimRequest, _: &Params) -> HandlerResult {
+    token_with_lifetime(state, req, state.config.token_lifetime)
+}
+
+/// `POST /as/token.oauth2`, issuing a token valid for `lifetime` (the configured lifetime, or
+/// an injected `token-expiry`).
+pub(crate) fn token_with_lifetime(
+    state: &State,
+    req: &SimRequest,
+    lifetime: Duration,
+) -> HandlerResult {
     if let Some(ct) = req.content_type.as_deref() {
         let media = ct.split(';').next().unwrap_or("").trim();
         if !media.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
@@ -220,7 +240,6 @@ fn token(state: &State, req: &SimRequest, _: &Params) -> HandlerResult {
             "Invalid client or Invalid client credentials",
         ));
     }
-    let lifetime = state.config.token_lifetime;
     let access_token = state.tokens().issue(Instant::now(), lifetime);
     let expires_in = lifetime.as_secs() + u64::from(lifetime.subsec_nanos() > 0);
     Ok(SimResponse::ok(&json!({
@@ -230,6 +249,14 @@ fn token(state: &State, req: &SimRequest, _: &Params) -> HandlerResult {
     }))
     .with_header("cache-control", "no-store")
     .with_header("pragma", "no-cache"))
+}
+
+/// The bearer token of `req`, if its `Authorization` header is `Bearer <token>`.
+pub(crate) fn bearer_token(req: &SimRequest) -> Option<&str> {
+    let mut parts = req.authorization.as_deref()?.trim().splitn(2, ' ');
+    let scheme = parts.next().unwrap_or("");
+    let token = parts.next().unwrap_or("").trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
 /// Require a valid `Authorization: Bearer <token>`; a 401 envelope otherwise.
@@ -280,6 +307,18 @@ mod tests {
             TokenCheck::Unknown
         );
         assert_eq!(store.check("nope", t0), TokenCheck::Unknown);
+    }
+
+    #[test]
+    fn revoked_tokens_are_rejected() {
+        let mut store = TokenStore::new(3);
+        let t0 = Instant::now();
+        let tok = store.issue(t0, Duration::from_secs(10));
+        assert!(store.is_valid(&tok, t0));
+        assert!(!store.is_valid(&tok, t0 + Duration::from_secs(10)));
+        store.revoke(&tok);
+        assert!(!store.is_valid(&tok, t0));
+        assert_eq!(store.check(&tok, t0), TokenCheck::Unknown);
     }
 
     #[test]

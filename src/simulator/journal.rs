@@ -28,10 +28,15 @@ pub struct JournalEntry {
     pub content_type: Option<String>,
     /// The request body (UTF-8, lossy); `None` when the body was empty.
     pub body: Option<String>,
-    /// The HTTP status the simulator answered.
+    /// The HTTP status the simulator answered; 0 when no status line was sent (an injected
+    /// `stall` or `reset`).
     pub status: u16,
     /// When the request was received, Unix epoch milliseconds.
     pub at_unix_ms: u64,
+    /// The injected fault that shaped the answer (its mode, e.g. `error=503` or `reset`);
+    /// `None` for a normal answer.
+    #[serde(default)]
+    pub fault: Option<String>,
 }
 
 impl JournalEntry {
@@ -46,7 +51,14 @@ impl JournalEntry {
             body: (!req.body.is_empty()).then(|| String::from_utf8_lossy(&req.body).into_owned()),
             status,
             at_unix_ms,
+            fault: None,
         }
+    }
+
+    /// The same entry, naming the injected fault.
+    pub(crate) fn with_fault(mut self, fault: Option<String>) -> Self {
+        self.fault = fault;
+        self
     }
 }
 

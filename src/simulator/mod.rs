@@ -19,6 +19,9 @@
 //! |---|---|
 //! | `mod.rs` | public API: [`Simulator::start`], [`SimulatorHandle`], server thread and shutdown |
 //! | `server` | hyper plumbing, body limits, the dispatch point, journal recording |
+//! | `faults` | the fault-injection language: [`FaultSpec`] and its rules |
+//! | `inject` | fault injection at run time: counters, rule choice, faulted answers |
+//! | `body` | the response body type (whole, or truncated by a fault) |
 //! | `router` | decoded requests, query parsing, route table of method + path template |
 //! | `auth` | token endpoint, token store, bearer validation |
 //! | `data` (`catalog`, `generate`) | the seeded [`Dataset`]: types, static catalogues, generator |
@@ -35,11 +38,22 @@
 //! # Admin endpoints (no auth, not journaled)
 //!
 //! `GET /_simulator/journal`, `DELETE /_simulator/journal` (204), `GET /_simulator/dataset`,
-//! `GET /_simulator/routes`.
+//! `GET /_simulator/routes`, and `GET`/`PUT`/`DELETE /_simulator/faults` (see [`FaultSpec`]).
+//!
+//! # Fault injection
+//!
+//! [`SimulatorConfig::faults`], [`SimulatorHandle::set_faults`] or `PUT /_simulator/faults`
+//! make the simulator fail like a real upstream does (5xx, 429, slow or silent answers, broken
+//! connections, bad bodies, token endpoint outages, expiring or revoked tokens); the grammar is
+//! in the [`faults`](FaultSpec) documentation. Every faulted request is journaled with
+//! [`JournalEntry::fault`] set.
 
 mod admin;
 mod auth;
+mod body;
 mod data;
+mod faults;
+mod inject;
 mod journal;
 mod monitoring;
 mod odata;
@@ -64,6 +78,7 @@ pub use data::{
     Client, ClientStatus, ConnectionType, Dataset, Device, DeviceStatus, DeviceType, Radio, Site,
     Wlan,
 };
+pub use faults::{FAULT_FORMS, FaultMode, FaultRule, FaultSpec, FaultSpecError, RATIO_ONE};
 pub use journal::JournalEntry;
 
 use state::State;
@@ -79,6 +94,8 @@ pub struct SimulatorConfig {
     pub client_id: String,
     /// Client secret accepted by the token endpoint (default `sim-client-secret`).
     pub client_secret: String,
+    /// Faults to inject from the start (default: none).
+    pub faults: FaultSpec,
 }
 
 impl Default for SimulatorConfig {
@@ -88,6 +105,7 @@ impl Default for SimulatorConfig {
             token_lifetime: Duration::from_secs(7200),
             client_id: "sim-client-id".to_string(),
             client_secret: "sim-client-secret".to_string(),
+            faults: FaultSpec::none(),
         }
     }
 }
@@ -218,6 +236,21 @@ impl SimulatorHandle {
     /// Empty the journal.
     pub fn clear_journal(&self) {
         self.state.journal.clear();
+    }
+
+    /// Replace the active fault rules (their counters start from zero).
+    pub fn set_faults(&self, spec: FaultSpec) {
+        self.state.faults.set(spec);
+    }
+
+    /// The canonical text of the active fault rules (empty when there are none).
+    pub fn faults(&self) -> String {
+        self.state.faults.spec().to_string()
+    }
+
+    /// Remove every fault rule.
+    pub fn clear_faults(&self) {
+        self.state.faults.set(FaultSpec::none());
     }
 
     /// Stop serving and join the server thread.

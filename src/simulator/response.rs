@@ -88,6 +88,8 @@ pub(crate) const NOT_FOUND: &str = "HPE_GL_ERROR_NOT_FOUND";
 pub(crate) const METHOD_NOT_ALLOWED: &str = "HPE_GL_ERROR_METHOD_NOT_ALLOWED";
 /// Error code for 413 responses (generic `HPE_GL_ERROR_*` style).
 pub(crate) const PAYLOAD_TOO_LARGE: &str = "HPE_GL_ERROR_PAYLOAD_TOO_LARGE";
+/// Error code for 429 responses.
+pub(crate) const TOO_MANY_REQUESTS: &str = "HPE_GL_ERROR_TOO_MANY_REQUESTS";
 /// Error code for 500 responses of the monitoring service.
 pub(crate) const INTERNAL: &str = "HPE_GL_NETWORK_MONITORING_INTERNAL_SERVER_ERROR";
 
@@ -139,6 +141,33 @@ impl ApiError {
             PAYLOAD_TOO_LARGE,
             format!("Request body exceeds the limit of {limit} bytes"),
         )
+    }
+
+    /// 429 `HPE_GL_ERROR_TOO_MANY_REQUESTS`.
+    pub(crate) fn too_many_requests(message: impl Into<String>) -> Self {
+        Self::new(429, TOO_MANY_REQUESTS, message)
+    }
+
+    /// Any error status with the error code Central uses for it (generic `HPE_GL_ERROR_*`
+    /// codes where the contract lists none), e.g. for an injected fault.
+    pub(crate) fn with_status(status: u16, message: impl Into<String>) -> Self {
+        let code = match status {
+            400 => INVALID_INPUT,
+            401 => return Self::unauthorized(message),
+            403 => "HPE_GL_ERROR_FORBIDDEN",
+            404 => NOT_FOUND,
+            405 => METHOD_NOT_ALLOWED,
+            409 => "HPE_GL_ERROR_CONFLICT",
+            413 => PAYLOAD_TOO_LARGE,
+            429 => TOO_MANY_REQUESTS,
+            500 => INTERNAL,
+            502 => "HPE_GL_ERROR_BAD_GATEWAY",
+            503 => "HPE_GL_ERROR_SERVICE_UNAVAILABLE",
+            504 => "HPE_GL_ERROR_GATEWAY_TIMEOUT",
+            501..=599 => "HPE_GL_ERROR_INTERNAL_SERVER_ERROR",
+            _ => "HPE_GL_ERROR_BAD_REQUEST",
+        };
+        Self::new(status, code, message)
     }
 
     /// 500 `HPE_GL_NETWORK_MONITORING_INTERNAL_SERVER_ERROR`.

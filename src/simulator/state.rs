@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use super::SimulatorConfig;
 use super::auth::TokenStore;
 use super::data::Dataset;
+use super::inject::Faults;
 use super::journal::Journal;
 use super::ratelimit::RateWindow;
 use super::response::DebugIds;
@@ -26,6 +27,8 @@ pub(crate) struct State {
     pub(crate) debug_ids: DebugIds,
     /// Nominal rate-limit accounting for the `X-RateLimit-*` headers.
     pub(crate) rate: RateWindow,
+    /// The active fault-injection rules.
+    pub(crate) faults: Faults,
     /// The API routes (token endpoint and Central services).
     pub(crate) routes: Router,
     /// The `/_simulator/*` routes.
@@ -48,6 +51,7 @@ impl State {
             debug_ids: DebugIds::new(config.seed),
             journal: Journal::new(super::journal::JOURNAL_CAPACITY),
             rate: RateWindow::new(),
+            faults: Faults::new(config.seed, config.faults.clone()),
             dataset,
             routes,
             admin: admin_routes,
