@@ -43,7 +43,7 @@ fn gap_ms(earlier: &JournalEntry, later: &JournalEntry) -> u64 {
     later.at_unix_ms.saturating_sub(earlier.at_unix_ms)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[tokio::test]
 async fn fifty_concurrent_calls_across_a_token_expiry_make_one_token_request() {
     let sim = simulator_with(SimulatorConfig {
         token_lifetime: Duration::from_secs(3),
@@ -69,7 +69,7 @@ async fn fifty_concurrent_calls_across_a_token_expiry_make_one_token_request() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[tokio::test]
 async fn a_burst_of_401s_for_one_token_causes_one_renewal() {
     let sim = simulator();
     let client = session(&sim, &[("ARUBA_RATE_LIMIT_REQUESTS", "1000")]).await;
@@ -95,7 +95,7 @@ async fn a_burst_of_401s_for_one_token_causes_one_renewal() {
     still_answers(&sim, &client).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[tokio::test]
 async fn eight_concurrent_calls_when_the_open_timeout_elapses_send_one_probe() {
     let sim = simulator();
     let client = session(
@@ -143,7 +143,7 @@ async fn eight_concurrent_calls_when_the_open_timeout_elapses_send_one_probe() {
     still_answers(&sim, &client).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn a_failed_probe_reopens_the_breaker() {
     let sim = simulator();
     let client = session(
