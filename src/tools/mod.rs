@@ -403,6 +403,11 @@ impl Registry {
         self.tools.iter().map(|t| t.tool.clone()).collect()
     }
 
+    /// Names of the offered tools.
+    pub fn names(&self) -> std::collections::BTreeSet<String> {
+        self.index.keys().map(|k| k.to_string()).collect()
+    }
+
     /// The offered tool called `name`.
     pub fn get(&self, name: &str) -> Option<&ToolSpec> {
         self.index.get(name).and_then(|i| self.tools.get(*i))
