@@ -16,6 +16,7 @@ pub mod args;
 pub mod clients;
 pub mod devices;
 pub mod fields;
+pub mod health;
 pub mod sites;
 
 use std::collections::{BTreeSet, HashMap};
@@ -299,6 +300,7 @@ pub fn catalogue() -> Vec<ToolSpec> {
         clients::list_all_clients(),
         sites::get_sites_health(),
         aps::get_ap_details(),
+        health::check_server_health(),
     ]
 }
 
