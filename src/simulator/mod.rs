@@ -40,7 +40,11 @@
 mod admin;
 mod auth;
 mod data;
+mod gateways;
+mod health;
+mod inventory;
 mod journal;
+mod lookup;
 mod monitoring;
 mod odata;
 mod page;
@@ -49,8 +53,10 @@ mod ratelimit;
 mod response;
 mod router;
 mod server;
+mod services;
 mod sort;
 mod state;
+mod switches;
 mod views;
 
 use std::net::SocketAddr;
