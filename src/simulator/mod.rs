@@ -39,13 +39,16 @@
 
 mod admin;
 mod auth;
+mod clients_detail;
 mod data;
+mod events;
 mod gateways;
 mod health;
 mod inventory;
 mod journal;
 mod lookup;
 mod monitoring;
+mod notifications;
 mod odata;
 mod page;
 mod prng;
@@ -57,7 +60,12 @@ mod services;
 mod sort;
 mod state;
 mod switches;
+mod tasks;
+mod threats;
+mod trends;
+mod troubleshooting;
 mod views;
+mod wireless;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

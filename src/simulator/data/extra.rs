@@ -643,7 +643,7 @@ fn alerts(ds: &Dataset, rng: &mut SplitMix64) -> Vec<Alert> {
             cleared_reason: None,
         });
     }
-    out.sort_by(|a, b| b.created_at_ms.cmp(&a.created_at_ms));
+    out.sort_by_key(|x| std::cmp::Reverse(x.created_at_ms));
     out
 }
 
@@ -826,7 +826,7 @@ fn events(ds: &Dataset, rng: &mut SplitMix64) -> Vec<Event> {
             )),
         }
     }
-    out.sort_by(|a, b| b.time_at_ms.cmp(&a.time_at_ms));
+    out.sort_by_key(|x| std::cmp::Reverse(x.time_at_ms));
     out
 }
 
@@ -877,6 +877,6 @@ fn threats(ds: &Dataset, rng: &mut SplitMix64) -> Vec<Threat> {
             });
         }
     }
-    out.sort_by(|a, b| b.timestamp_ms.cmp(&a.timestamp_ms));
+    out.sort_by_key(|x| std::cmp::Reverse(x.timestamp_ms));
     out
 }

@@ -23,8 +23,8 @@ pub mod ports;
 use std::time::{Duration, UNIX_EPOCH};
 
 use super::prng::mix;
+pub(crate) use extra::is_hot;
 pub use extra::{Alert, Event, Stack, Threat, Tunnel, Uplink};
-pub(crate) use extra::{display_type, is_hot};
 use generate::Generator;
 
 /// 2026-07-09T10:00:00Z, the base of every generated timestamp.
