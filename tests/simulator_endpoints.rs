@@ -263,12 +263,13 @@ fn device_inventory_paging_filters_and_site_assigned() {
     let api = Api::start();
     let ds = api.ds();
     let all = api.walk("/network-monitoring/v1/device-inventory", 7, &[]);
-    assert_eq!(all.len(), ds.devices.len());
+    assert_eq!(all.len(), ds.devices.len() + ds.unassigned.len());
+    assert!(!ds.unassigned.is_empty());
     let serials: HashSet<&str> = all
         .iter()
         .filter_map(|i| i["serialNumber"].as_str())
         .collect();
-    assert_eq!(serials.len(), ds.devices.len());
+    assert_eq!(serials.len(), all.len());
     has_fields(
         &all[0],
         &[
@@ -285,6 +286,15 @@ fn device_inventory_paging_filters_and_site_assigned() {
             "scopeId",
         ],
     );
+    // Every monitored device is in the inventory with the same identity.
+    for d in &ds.devices {
+        let i = all
+            .iter()
+            .find(|i| i["serialNumber"] == d.serial_number.as_str())
+            .expect("listed");
+        assert_eq!(i["siteId"], d.site_id.as_str());
+        assert_eq!(i["isProvisioned"], "YES");
+    }
     // Default limit is 20.
     assert_eq!(
         items(&api.ok("/network-monitoring/v1/device-inventory", &[])).len(),
@@ -297,7 +307,26 @@ fn device_inventory_paging_filters_and_site_assigned() {
     assert!(items(&v).iter().all(|i| i["deviceType"] == "SWITCH"));
     let v = api.ok(
         "/network-monitoring/v1/device-inventory",
-        &[("site-assigned", "UNASSIGNED")],
+        &[("site-assigned", "UNASSIGNED"), ("limit", "1000")],
+    );
+    assert_eq!(v["total"], json!(ds.unassigned.len()));
+    for i in items(&v) {
+        assert_eq!(i["siteId"], Value::Null);
+        assert_eq!(i["isProvisioned"], "NO");
+        // Not on-boarded: not a monitored device.
+        let sn = i["serialNumber"].as_str().unwrap_or("");
+        let r = api.ok(
+            "/network-monitoring/v1/devices",
+            &[("filter", &format!("serialNumber eq '{sn}'"))],
+        );
+        assert_eq!(r["total"], 0);
+    }
+    let v = api.ok(
+        "/network-monitoring/v1/device-inventory",
+        &[
+            ("site-assigned", "ASSIGNED"),
+            ("filter", "isProvisioned eq 'NO'"),
+        ],
     );
     assert_eq!(v["total"], 0);
     let r = api.get(

@@ -1,7 +1,7 @@
 //! `GET /network-monitoring/v1/device-inventory` (CONTRACT §5.2): every device of the tenant
-//! with its subscription and group, cursor paged, with the `site-assigned` selector. All
-//! simulated devices are assigned to a site and provisioned, so `site-assigned=UNASSIGNED`
-//! yields an empty page.
+//! with its subscription and group, cursor paged, with the `site-assigned` selector. Besides
+//! the monitored devices (assigned, `isProvisioned` "YES") it lists the dataset's unassigned
+//! spares (no site, `isProvisioned` "NO", no group), which `/devices` does not show.
 
 use hyper::Method;
 use serde_json::{Value, json};
@@ -78,7 +78,13 @@ fn group(d: &Device) -> (String, String) {
 
 /// An item of `device-inventory`.
 fn item(d: &Device) -> Value {
-    let (group_id, group_name) = group(d);
+    let assigned = !d.site_id.is_empty();
+    let (group_id, group_name) = if assigned {
+        let (id, name) = group(d);
+        (Value::from(id), Value::from(name))
+    } else {
+        (Value::Null, Value::Null)
+    };
     json!({
         "id": d.serial_number,
         "type": "network-monitoring/device-monitoring",
@@ -90,19 +96,19 @@ fn item(d: &Device) -> Value {
         "partNumber": d.part_number,
         "status": d.status.upper(),
         "firmwareVersion": d.firmware_version,
-        "siteId": d.site_id,
-        "siteName": d.site_name,
+        "siteId": if assigned { Value::from(d.site_id.clone()) } else { Value::Null },
+        "siteName": if assigned { Value::from(d.site_name.clone()) } else { Value::Null },
         "deployment": d.deployment,
         "deviceFunction": d.device_function,
         "role": d.role,
-        "ipv4": d.ipv4,
+        "ipv4": if assigned { Value::from(d.ipv4.clone()) } else { Value::Null },
         "deviceGroupId": group_id,
         "deviceGroupName": group_name,
-        "scopeId": d.site_id,
+        "scopeId": if assigned { Value::from(d.site_id.clone()) } else { Value::Null },
         "stackId": d.stack_id,
         "tier": tier(d),
         "subscriptionKey": format!("E{}", &d.serial_number[..d.serial_number.len().min(9)]),
-        "isProvisioned": "YES",
+        "isProvisioned": if assigned { "YES" } else { "NO" },
     })
 }
 
@@ -121,11 +127,12 @@ fn device_inventory(state: &State, req: &SimRequest, _: &Params) -> HandlerResul
     };
     let filter = parse_filter(q, FILTER)?;
     let sort = parse_sort_param(q, SORT)?;
-    let items = state
-        .dataset
+    let ds = &state.dataset;
+    let items = ds
         .devices
         .iter()
         .filter(|_| assigned != Some(false))
+        .chain(ds.unassigned.iter().filter(|_| assigned != Some(true)))
         .map(item);
     cursor_list(q, items, &filter, &sort, LIMIT)
 }

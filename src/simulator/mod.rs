@@ -1,8 +1,10 @@
 //! The built-in simulator of HPE Aruba Networking Central's REST API.
 //!
 //! It serves, over plain HTTP/1.1 on a local socket, the endpoints described in
-//! `central-api/CONTRACT.md`: the OAuth2 token endpoint and the `network-monitoring/v1`
-//! routes, backed by a small network generated deterministically from a seed. It records every
+//! `central-api/CONTRACT.md`: the OAuth2 token endpoint and the routes of the NOC tool
+//! catalogue in `network-monitoring` (v1, and v1alpha1 IDPS threats), `network-notifications`,
+//! `network-services` and `network-troubleshooting` (events and asynchronous ping/traceroute
+//! tasks), backed by a small network generated deterministically from a seed. It records every
 //! request in a journal so tests can assert on exactly what a client sent.
 //!
 //! ```no_run
@@ -21,9 +23,22 @@
 //! | `server` | hyper plumbing, body limits, the dispatch point, journal recording |
 //! | `router` | decoded requests, query parsing, route table of method + path template |
 //! | `auth` | token endpoint, token store, bearer validation |
-//! | `data` (`catalog`, `generate`) | the seeded [`Dataset`]: types, static catalogues, generator |
+//! | `data` (`catalog`, `generate`, `extra`, `ports`) | the seeded [`Dataset`]: types, static catalogues, generator; operational data (stacks, uplinks, tunnels, alerts, events, threats, spares); switch ports |
 //! | `views` | JSON shapes of the dataset (API field names) |
-//! | `monitoring` | `network-monitoring/v1` handlers |
+//! | `monitoring` | `network-monitoring/v1` sites-health, devices, aps, aps/{sn}, clients |
+//! | `health` | site-health/{id}, tenant-device-health, sites-device-health, sites-client-health |
+//! | `inventory` | device-inventory |
+//! | `switches` | switches, switch detail, interfaces, stack members |
+//! | `gateways` | gateways, detail, uplinks, tunnels, cluster members and tunnels |
+//! | `clients_detail` | clients/{mac}, clients-trend, clients-topn-usage |
+//! | `wireless` | wlans, wlans/{name}, AP radios and WLANs, fleet radios, top APs |
+//! | `trends` | AP and gateway CPU/memory trends (the "graph" shape) |
+//! | `notifications` | `network-notifications/v1/alerts` |
+//! | `events` | `network-troubleshooting/v1/events`, `event-filters` |
+//! | `services` | `network-services/v1/firmware-details` |
+//! | `threats` | `network-monitoring/v1alpha1/threats` (IDPS) |
+//! | `troubleshooting`, `tasks` | async ping/traceroute, polling, list-tasks; the task store and its state machine |
+//! | `lookup` | shared id lookups (404s), time windows, deterministic noise |
 //! | `odata`, `sort` | the `filter` and `sort` query languages |
 //! | `page` | cursor and offset pagination, list-parameter validation |
 //! | `response` | responses, the error envelope, `debugId`s |

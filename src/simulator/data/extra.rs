@@ -356,6 +356,61 @@ pub(super) fn extend(ds: &mut Dataset) {
     ds.alerts = alerts(ds, &mut rng);
     ds.events = events(ds, &mut rng);
     ds.threats = threats(ds, &mut rng);
+    ds.unassigned = spares(ds, &mut rng);
+}
+
+/// Devices in the inventory that are not on-boarded yet: no site, never seen, not
+/// provisioned — two spare access points and a spare switch, cloned from the first device of
+/// their type with fresh identities.
+fn spares(ds: &Dataset, rng: &mut SplitMix64) -> Vec<super::Device> {
+    const ALPHABET: &[u8; 36] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let mut out = Vec::new();
+    for (k, (kind, prefix, name)) in [
+        (DeviceType::AccessPoint, "CN", "spare-ap-01"),
+        (DeviceType::AccessPoint, "CN", "spare-ap-02"),
+        (DeviceType::Switch, "SG", "spare-sw-01"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let Some(template) = ds.devices_of_type(kind).next() else {
+            continue;
+        };
+        let serial = loop {
+            let mut s = String::from(prefix);
+            while s.len() < 10 {
+                s.push(char::from(*rng.choose(ALPHABET)));
+            }
+            if ds.device(&s).is_none() {
+                break s;
+            }
+        };
+        let mut d = template.clone();
+        d.serial_number = serial;
+        d.device_name = name.into();
+        d.site_id = String::new();
+        d.site_name = String::new();
+        d.status = DeviceStatus::Offline;
+        d.mac_address = format!("02:00:5e:00:00:{:02x}", 0x10 + k);
+        d.ipv4 = String::new();
+        d.public_ipv4 = String::new();
+        d.deployment = "Unspecified".into();
+        d.cluster_id = None;
+        d.cluster_name = None;
+        d.stack_id = None;
+        d.uptime_millis = None;
+        d.last_seen_at_ms = None;
+        d.cpu_utilization = None;
+        d.memory_utilization = None;
+        d.power_deciwatts = None;
+        d.client_count = 0;
+        d.config_status = "Not Applicable".into();
+        for r in &mut d.radios {
+            r.status = "DOWN".into();
+        }
+        out.push(d);
+    }
+    out
 }
 
 fn stacks(ds: &mut Dataset) {
@@ -879,4 +934,80 @@ fn threats(ds: &Dataset, rng: &mut SplitMix64) -> Vec<Threat> {
     }
     out.sort_by_key(|x| std::cmp::Reverse(x.timestamp_ms));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_are_real_and_consistent() {
+        for seed in [0, 1, 42, 1234] {
+            let ds = Dataset::generate(seed);
+            for st in &ds.stacks {
+                assert!(st.members.len() >= 2);
+                for m in &st.members {
+                    let d = ds.device(m).expect("member exists");
+                    assert_eq!(d.site_id, st.site_id);
+                    assert_eq!(d.stack_id.as_deref(), Some(st.id.as_str()));
+                }
+            }
+            for t in &ds.tunnels {
+                let (a, b) = (ds.device(&t.gateway_serial), ds.device(&t.peer_serial));
+                assert!(a.is_some_and(|g| g.device_type == DeviceType::Gateway));
+                assert!(b.is_some_and(|g| g.device_type == DeviceType::Gateway));
+                let both_up = a.is_some_and(|g| g.status.is_online())
+                    && b.is_some_and(|g| g.status.is_online());
+                assert_eq!(t.status == "Up", both_up, "{}", t.tunnel_name);
+            }
+            for e in &ds.events {
+                let d = ds.device(&e.serial_number).expect("event device");
+                assert_eq!(d.site_id, e.site_id);
+                if let Some(mac) = &e.client_mac_address {
+                    assert_eq!(
+                        ds.client(mac).map(|c| &c.connected_device_serial),
+                        Some(&e.serial_number)
+                    );
+                }
+                assert!(e.time_at_ms <= ds.snapshot_unix_ms);
+            }
+            for t in &ds.threats {
+                let c = ds.client(&t.client_mac).expect("threat client");
+                assert_eq!(c.site_id, t.site_id);
+                assert!(
+                    ds.device(&t.device_serial)
+                        .is_some_and(|g| g.status.is_online())
+                );
+            }
+            for d in &ds.unassigned {
+                assert!(d.site_id.is_empty() && ds.device(&d.serial_number).is_none());
+            }
+        }
+    }
+
+    #[test]
+    fn active_alerts_match_the_site_health_rules() {
+        let ds = Dataset::generate(42);
+        let active = |sev: &str| {
+            ds.alerts
+                .iter()
+                .filter(|a| a.status == "Active" && a.severity == sev)
+                .count()
+        };
+        let offline = ds.devices.iter().filter(|d| !d.status.is_online()).count();
+        let hot = ds
+            .devices
+            .iter()
+            .filter(|d| d.status.is_online() && is_hot(d.cpu_utilization, d.memory_utilization))
+            .count();
+        let failed = ds
+            .clients
+            .iter()
+            .filter(|c| c.status == ClientStatus::Failed)
+            .count();
+        assert_eq!(active("Critical"), offline);
+        assert_eq!(active("Major"), hot);
+        assert_eq!(active("Minor"), failed);
+        assert!(ds.alerts.iter().any(|a| a.status == "Cleared"));
+    }
 }

@@ -59,6 +59,7 @@ impl Generator {
             alerts: Vec::new(),
             events: Vec::new(),
             threats: Vec::new(),
+            unassigned: Vec::new(),
         };
         super::extra::extend(&mut ds);
         ds

@@ -63,6 +63,8 @@ pub struct Dataset {
     pub events: Vec<Event>,
     /// IDPS threats seen by gateways, newest first.
     pub threats: Vec<Threat>,
+    /// Devices in the inventory that are not assigned to a site (not in `devices`).
+    pub unassigned: Vec<Device>,
 }
 
 /// A site (a physical location with its own address).

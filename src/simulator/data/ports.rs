@@ -186,3 +186,48 @@ pub fn switch_ports(ds: &Dataset, sw: &Device) -> Vec<SwitchPort> {
     }
     ports
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clients_aps_and_uplinks_sit_on_ports() {
+        let ds = Dataset::generate(42);
+        for sw in ds.devices_of_type(DeviceType::Switch) {
+            let ports = switch_ports(&ds, sw);
+            assert_eq!(ports.len() as u32, access_ports(&sw.model) + 4);
+            let names: std::collections::HashSet<_> = ports.iter().map(|p| &p.name).collect();
+            assert_eq!(names.len(), ports.len());
+            for c in ds
+                .clients
+                .iter()
+                .filter(|c| c.connected_device_serial == sw.serial_number)
+            {
+                let port = c.port.as_ref().expect("wired client port");
+                let p = ports.iter().find(|p| &p.name == port).expect("port exists");
+                assert_eq!(p.status, "Up");
+            }
+            if !sw.status.is_online() {
+                assert!(ports.iter().all(|p| p.status == "Down"));
+            }
+        }
+        // Each site's aggregation switch feeds all the site's APs.
+        for site in &ds.sites {
+            let agg = ds
+                .devices_of_type(DeviceType::Switch)
+                .find(|d| d.site_id == site.id)
+                .expect("agg switch");
+            let fed = switch_ports(&ds, agg)
+                .into_iter()
+                .filter_map(|p| p.neighbour)
+                .filter(|n| n.family == "Access Point")
+                .count();
+            let aps = ds
+                .devices_of_type(DeviceType::AccessPoint)
+                .filter(|d| d.site_id == site.id)
+                .count();
+            assert_eq!(fed, aps, "{}", site.name);
+        }
+    }
+}
