@@ -587,6 +587,27 @@ fn gateways_list_detail_uplinks_tunnels() {
     assert!(!tunnels.is_empty());
     for t in &tunnels {
         assert_eq!(t["gateway"], gw.device_name.as_str());
+        // Values from the spec's enums.
+        assert!(
+            t["healthReasons"]
+                .as_array()
+                .is_some_and(|r| r.iter().all(|x| {
+                    [
+                        "GOOD_PERFORMANCE",
+                        "TUNNEL_STATUS",
+                        "TUNNEL_ENCAPSULATION",
+                        "TUNNEL_AUTHENTICATION",
+                        "TUNNEL_ENCRYPTION",
+                    ]
+                    .contains(&x.as_str().unwrap_or(""))
+                }))
+        );
+        assert!(["AES-256", "ESP-NULL"].contains(&t["encryption"].as_str().unwrap_or("")));
+        assert!(
+            t["uptime"]
+                .as_str()
+                .is_some_and(|u| u.parse::<u64>().is_ok())
+        );
         has_fields(
             t,
             &[

@@ -189,9 +189,17 @@ fn uplinks(state: &State, req: &SimRequest, params: &Params) -> HandlerResult {
     })))
 }
 
+/// `healthReasons` from the spec's enum: good performance, or the tunnel status.
+fn health_reasons(t: &Tunnel) -> Vec<&'static str> {
+    if t.health == "Good" {
+        vec!["GOOD_PERFORMANCE"]
+    } else {
+        vec!["TUNNEL_STATUS"]
+    }
+}
+
 fn tunnel_item(ds: &Dataset, t: &Tunnel) -> Value {
     let gw = ds.device(&t.gateway_serial);
-    let healthy = t.health == "Good";
     json!({
         "id": format!("{}/tunnels/{}", t.gateway_serial, t.tunnel_name),
         "type": GW_TYPE,
@@ -199,7 +207,7 @@ fn tunnel_item(ds: &Dataset, t: &Tunnel) -> Value {
         "tunnelType": t.tunnel_type,
         "status": t.status,
         "health": t.health,
-        "healthReasons": if healthy { vec![] } else if t.status == "Down" { vec!["TUNNEL_DOWN"] } else { vec!["HIGH_LATENCY"] },
+        "healthReasons": health_reasons(t),
         "encapsulation": t.encapsulation,
         "mode": t.mode,
         "gateway": gw.map(|g| g.device_name.clone()),
@@ -211,16 +219,16 @@ fn tunnel_item(ds: &Dataset, t: &Tunnel) -> Value {
         "mtu": if t.encapsulation == "IPSec" { 1400 } else { 1500 },
         "natEnabled": t.encapsulation == "IPSec",
         "authentication": if t.encapsulation == "IPSec" { "SHA-2 256" } else { "" },
-        "encryption": if t.encapsulation == "IPSec" { "AES-256" } else { "NONE" },
+        "encryption": if t.encapsulation == "IPSec" { "AES-256" } else { "ESP-NULL" },
         "inSpi": t.in_spi,
         "outSpi": t.out_spi,
         "nextReKey": if t.status == "Up" { 3600 } else { 0 },
         "lastConnected": t.last_connected_ms / 1000,
         "lastDownReason": t.last_down_reason,
         "uptime": if t.status == "Up" {
-            format!("{}h", ds.snapshot_unix_ms.saturating_sub(t.last_connected_ms) / 3_600_000)
+            (ds.snapshot_unix_ms.saturating_sub(t.last_connected_ms) / 1000).to_string()
         } else {
-            "0h".to_string()
+            "0".to_string()
         },
         "peerType": if t.tunnel_type == "WAN" { "VPNC" } else { "Cluster Peer" },
         "greTunnelId": if t.encapsulation == "GRE" { "1" } else { "" },
@@ -339,7 +347,7 @@ fn cluster_tunnels(state: &State, req: &SimRequest, params: &Params) -> HandlerR
                 "gateway": gw.map(|g| g.device_name.clone()),
                 "gatewayRole": gw.map(|g| g.role.clone()),
                 "health": t.health,
-                "healthReasons": if t.status == "Down" { vec!["TUNNEL_DOWN"] } else { vec![] },
+                "healthReasons": health_reasons(t),
                 "status": t.status,
                 "encapsulation": t.encapsulation,
                 "destinationName": peer.map(|p| p.device_name.clone()),
