@@ -1260,6 +1260,111 @@ fn ap_and_gateway_utilization_trends() {
     );
 }
 
+#[test]
+fn ap_power_and_throughput_gateway_availability_and_wlan_throughput_trends() {
+    let api = Api::start();
+    let ds = api.ds();
+    let ap = ds
+        .devices_of_type(DeviceType::AccessPoint)
+        .find(|d| d.status == DeviceStatus::Online && d.client_count > 0)
+        .expect("busy ap");
+    let base = format!("/network-monitoring/v1/aps/{}", ap.serial_number);
+    let v = api.ok(&format!("{base}/power-consumption-trends"), &[]);
+    assert_eq!(v["metric"], "power_consumption");
+    let listed = api.ok(
+        "/network-monitoring/v1/aps",
+        &[("filter", &format!("serialNumber eq '{}'", ap.serial_number))],
+    );
+    let last = v["graph"]["samples"]
+        .as_array()
+        .and_then(|s| s.last().cloned())
+        .unwrap_or_default();
+    assert_eq!(last["data"][0], items(&listed)[0]["powerConsumption"]);
+
+    let t = api.ok(&format!("{base}/throughput-trends"), &[]);
+    assert_eq!(t["metric"], "ap_throughput");
+    assert_eq!(t["graph"]["keys"], json!(["tx", "rx"]));
+    let samples = t["graph"]["samples"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        samples
+            .iter()
+            .all(|s| s["data"].as_array().map(Vec::len) == Some(2))
+    );
+    assert!(samples.iter().any(|s| s["data"][0].as_f64() > Some(0.0)));
+    let wired = api.ok(
+        &format!("{base}/throughput-trends"),
+        &[("interface-type", "WIRED")],
+    );
+    assert_eq!(wired["graph"]["keys"], json!(["tx", "rx"]));
+    let lte = api.ok(
+        &format!("{base}/throughput-trends"),
+        &[("interface-type", "LTE")],
+    );
+    assert!(
+        lte["graph"]["samples"]
+            .as_array()
+            .is_some_and(|s| s.iter().all(|x| x["data"] == json!([0.0, 0.0])))
+    );
+    let r = api.get(
+        &format!("{base}/throughput-trends"),
+        &[("interface-type", "CARRIER-PIGEON")],
+    );
+    assert_error(&r, 400, INVALID);
+
+    let gw = ds
+        .devices_of_type(DeviceType::Gateway)
+        .find(|d| d.status == DeviceStatus::Online)
+        .expect("gw");
+    let gbase = format!("/network-monitoring/v1/gateways/{}", gw.serial_number);
+    for (path, metric) in [
+        ("wan-availability-trends", "wan_availability"),
+        ("vpn-availability-trends", "vpn_availability"),
+        ("hardware-temperature-trends", "hardware_temperature"),
+    ] {
+        let v = api.ok(&format!("{gbase}/{path}"), &[]);
+        assert_eq!(v["metric"], metric);
+        assert_eq!(v["type"], "network-monitoring/gateway-monitoring");
+        let vals: Vec<f64> = v["graph"]["samples"]
+            .as_array()
+            .map(|s| s.iter().filter_map(|x| x["data"][0].as_f64()).collect())
+            .unwrap_or_default();
+        assert_eq!(vals.len(), 37);
+        if metric.ends_with("availability") {
+            assert!(vals.iter().all(|v| (90.0..=100.0).contains(v)));
+        }
+    }
+    let r = api.get(
+        &format!(
+            "/network-monitoring/v1/gateways/{}/wan-availability-trends",
+            ap.serial_number
+        ),
+        &[],
+    );
+    assert_error(&r, 404, NOT_FOUND);
+
+    let w = api.ok(
+        "/network-monitoring/v1/wlans/Corp-Secure/throughput-trends",
+        &[],
+    );
+    assert_eq!(w["id"], "wlans/Corp-Secure");
+    assert_eq!(w["metric"], "wlan_throughput");
+    assert_eq!(w["graph"]["keys"], json!(["tx", "rx"]));
+    assert!(w["graph"]["samples"][0]["data"][0].is_number());
+    // Unknown WLAN: 200 with null data (as Central answers).
+    let u = api.ok(
+        "/network-monitoring/v1/wlans/No-Such-SSID/throughput-trends",
+        &[],
+    );
+    assert!(
+        u["graph"]["samples"]
+            .as_array()
+            .is_some_and(|s| !s.is_empty() && s.iter().all(|x| x["data"] == json!([null, null])))
+    );
+}
+
 // === §5.10 alerts ===
 
 const NOTIF_BAD: &str = "HPE_GL_NETWORK_NOTIFICATIONS_BAD_REQUEST";
@@ -2047,6 +2152,12 @@ fn routes_listing_includes_every_new_route() {
         "/network-monitoring/v1/aps/{serial-number}/wlans",
         "/network-monitoring/v1/aps/{serial-number}/cpu-utilization-trends",
         "/network-monitoring/v1/aps/{serial-number}/memory-utilization-trends",
+        "/network-monitoring/v1/aps/{serial-number}/power-consumption-trends",
+        "/network-monitoring/v1/aps/{serial-number}/throughput-trends",
+        "/network-monitoring/v1/gateways/{serial-number}/wan-availability-trends",
+        "/network-monitoring/v1/gateways/{serial-number}/vpn-availability-trends",
+        "/network-monitoring/v1/gateways/{serial-number}/hardware-temperature-trends",
+        "/network-monitoring/v1/wlans/{wlan-name}/throughput-trends",
         "/network-monitoring/v1alpha1/threats",
         "/network-notifications/v1/alerts",
         "/network-troubleshooting/v1/events",

@@ -1,4 +1,5 @@
-//! Trend ("graph") endpoints (CONTRACT §5.9): AP and gateway CPU and memory utilisation.
+//! Trend ("graph") endpoints (CONTRACT §5.9): AP CPU, memory, power and throughput; gateway
+//! CPU, memory, WAN/VPN availability and hardware temperature; WLAN throughput.
 //!
 //! Window: `filter=timestamp gt <RFC 3339> and timestamp lt <RFC 3339>` (only `gt`/`lt` on
 //! `timestamp`); default the 3 hours before the dataset snapshot; only `gt` ⇒ 3 h after it;
@@ -32,8 +33,38 @@ pub(crate) fn register(router: &mut Router) {
         )
         .add(
             Method::GET,
+            "/network-monitoring/v1/aps/{serial-number}/power-consumption-trends",
+            ap_power,
+        )
+        .add(
+            Method::GET,
+            "/network-monitoring/v1/aps/{serial-number}/throughput-trends",
+            ap_throughput,
+        )
+        .add(
+            Method::GET,
             "/network-monitoring/v1/gateways/{serial-number}/cpu-utilization-trends",
             gateway_cpu,
+        )
+        .add(
+            Method::GET,
+            "/network-monitoring/v1/gateways/{serial-number}/wan-availability-trends",
+            gateway_wan,
+        )
+        .add(
+            Method::GET,
+            "/network-monitoring/v1/gateways/{serial-number}/vpn-availability-trends",
+            gateway_vpn,
+        )
+        .add(
+            Method::GET,
+            "/network-monitoring/v1/gateways/{serial-number}/hardware-temperature-trends",
+            gateway_temperature,
+        )
+        .add(
+            Method::GET,
+            "/network-monitoring/v1/wlans/{wlan-name}/throughput-trends",
+            wlan_throughput,
         )
         .add(
             Method::GET,
@@ -98,45 +129,116 @@ pub(crate) fn trend_window(q: &Query, now: u64) -> Result<(u64, u64), ApiError> 
     Ok((start, end))
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq)]
 enum Metric {
     Cpu,
     Memory,
+    Power,
+    Throughput,
+    WanAvailability,
+    VpnAvailability,
+    Temperature,
 }
 
 impl Metric {
+    /// The `metric` value of the response.
     fn name(self) -> &'static str {
         match self {
             Self::Cpu => "cpu_utilization",
             Self::Memory => "memory_utilization",
+            Self::Power => "power_consumption",
+            Self::Throughput => "ap_throughput",
+            Self::WanAvailability => "wan_availability",
+            Self::VpnAvailability => "vpn_availability",
+            Self::Temperature => "hardware_temperature",
+        }
+    }
+
+    /// `graph.keys`.
+    fn keys(self) -> Vec<&'static str> {
+        match self {
+            Self::Throughput => vec!["tx", "rx"],
+            other => vec![other.name()],
         }
     }
 }
 
-/// The metric of `d` at instant `t` (null when the device was not reporting).
-fn value_at(d: &Device, metric: Metric, t: u64, snapshot: u64) -> Value {
-    let current = match metric {
-        Metric::Cpu => d.cpu_utilization,
-        Metric::Memory => d.memory_utilization,
-    };
-    if let Some(seen) = d.last_seen_at_ms
-        && t > seen
-    {
-        return Value::Null;
+/// Was `d` reporting at `t` (after its last boot, before it was last seen)?
+fn reporting(d: &Device, t: u64, snapshot: u64) -> bool {
+    d.last_seen_at_ms.is_none_or(|seen| t <= seen)
+        && d.uptime_millis
+            .is_none_or(|up| t >= snapshot.saturating_sub(up))
+}
+
+/// A value around `base` at `t`: equal to `base` in the last 5 minutes before the snapshot
+/// and later, otherwise `base ± swing/2`, clamped to `[lo, hi]`.
+fn around(key: &str, t: u64, snapshot: u64, base: f64, swing: f64, (lo, hi): (f64, f64)) -> f64 {
+    if t + 5 * MINUTE_MS >= snapshot {
+        return base;
     }
-    if let Some(up) = d.uptime_millis
-        && t < snapshot.saturating_sub(up)
-    {
-        return Value::Null;
+    round1((base + (noise(key, t / MINUTE_MS) - 0.5) * swing).clamp(lo, hi))
+}
+
+/// The data of `metric` for `d` at instant `t`, aligned with `metric.keys()` (nulls when the
+/// device was not reporting). `tx_rx` is the device's mean (tx, rx) rate in bits/s.
+fn values_at(d: &Device, metric: Metric, t: u64, snapshot: u64, tx_rx: (f64, f64)) -> Vec<Value> {
+    let n = metric.keys().len();
+    if !reporting(d, t, snapshot) {
+        return vec![Value::Null; n];
     }
-    let base = match (current, metric) {
-        (Some(c), _) if t + 5 * MINUTE_MS >= snapshot => return json!(f64::from(c)),
-        (Some(c), _) => f64::from(c),
-        (None, Metric::Cpu) => 20.0,
-        (None, Metric::Memory) => 45.0,
+    let key = d.serial_number.as_str();
+    let pct = |c: Option<u8>, fallback: f64| c.map_or(fallback, f64::from);
+    let v = match metric {
+        Metric::Cpu => around(
+            key,
+            t,
+            snapshot,
+            pct(d.cpu_utilization, 20.0),
+            12.0,
+            (0.5, 99.0),
+        ),
+        Metric::Memory => around(
+            key,
+            t,
+            snapshot,
+            pct(d.memory_utilization, 45.0),
+            12.0,
+            (0.5, 99.0),
+        ),
+        Metric::Power => {
+            let w = d.power_deciwatts.map_or(10.0, |w| f64::from(w) / 10.0);
+            around(key, t, snapshot, w, 3.0, (0.0, 1_000.0))
+        }
+        Metric::WanAvailability | Metric::VpnAvailability => {
+            let dip = noise(key, t / MINUTE_MS + 7) < 0.03;
+            if dip {
+                round1(90.0 + noise(key, t) * 9.0)
+            } else {
+                100.0
+            }
+        }
+        Metric::Temperature => around(key, t, snapshot, 42.0, 6.0, (20.0, 90.0)),
+        Metric::Throughput => {
+            let scale = 0.4 + noise(key, t / MINUTE_MS) * 1.2;
+            return vec![
+                json!(round1(tx_rx.0 * scale)),
+                json!(round1(tx_rx.1 * scale)),
+            ];
+        }
     };
-    let swing = (noise(&d.serial_number, t / MINUTE_MS) - 0.5) * 12.0;
-    json!(round1((base + swing).clamp(0.5, 99.0)))
+    vec![json!(v)]
+}
+
+/// Sample instants of a window: every 5 minutes up to 24 h, every 180 minutes beyond.
+fn instants(start: u64, end: u64) -> (u64, Vec<u64>) {
+    let minutes = if end - start > DAY_MS { 180 } else { 5 };
+    let step = minutes * MINUTE_MS;
+    let first = start.div_ceil(step) * step;
+    let times = (0..)
+        .map(|i| first + i * step)
+        .take_while(|t| *t <= end)
+        .collect();
+    (minutes, times)
 }
 
 fn graph(
@@ -144,7 +246,7 @@ fn graph(
     req: &SimRequest,
     d: &Device,
     metric: Metric,
-    interval_field: bool,
+    tx_rx: (f64, f64),
 ) -> HandlerResult {
     let ds = &state.dataset;
     if let Some(site) = req.query.get_nonblank("site-id")
@@ -156,19 +258,23 @@ fn graph(
         )));
     }
     let (start, end) = trend_window(&req.query, ds.snapshot_unix_ms)?;
-    let minutes = if end - start > DAY_MS { 180 } else { 5 };
-    let step = minutes * MINUTE_MS;
-    let first = start.div_ceil(step) * step;
-    let samples: Vec<Value> = (0..)
-        .map(|i| first + i * step)
-        .take_while(|t| *t <= end)
-        .map(|t| json!({"timestamp": rfc3339_ms(t), "data": [value_at(d, metric, t, ds.snapshot_unix_ms)]}))
+    let (minutes, times) = instants(start, end);
+    let samples: Vec<Value> = times
+        .into_iter()
+        .map(|t| {
+            json!({
+                "timestamp": rfc3339_ms(t),
+                "data": values_at(d, metric, t, ds.snapshot_unix_ms, tx_rx),
+            })
+        })
         .collect();
-    let mut graph = json!({"keys": [metric.name()], "samples": samples});
-    if interval_field && let Value::Object(map) = &mut graph {
+    let gateway = d.device_type == DeviceType::Gateway;
+    let mut graph = json!({"keys": metric.keys(), "samples": samples});
+    // Gateway graphs omit the sampling interval in the spec.
+    if !gateway && let Value::Object(map) = &mut graph {
         map.insert("samplingIntervalInMinutes".into(), json!(minutes));
     }
-    let kind = if d.device_type == DeviceType::Gateway {
+    let kind = if gateway {
         "network-monitoring/gateway-monitoring"
     } else {
         "network-monitoring/access-point-monitoring"
@@ -181,6 +287,14 @@ fn graph(
     })))
 }
 
+/// Mean (tx, rx) bits/s of an AP's wireless side, from its clients' 24-hour usage.
+fn ap_rates(state: &State, d: &Device) -> (f64, f64) {
+    let bytes = super::wireless::ap_wireless_usage(&state.dataset, d, DAY_MS) as f64;
+    let bits_per_s = bytes * 8.0 / (DAY_MS / 1000) as f64;
+    // Clients download about three times what they upload; the AP transmits the downloads.
+    (bits_per_s * 0.75, bits_per_s * 0.25)
+}
+
 fn ap_graph(state: &State, req: &SimRequest, params: &Params, metric: Metric) -> HandlerResult {
     let d = device_of(
         &state.dataset,
@@ -188,7 +302,24 @@ fn ap_graph(state: &State, req: &SimRequest, params: &Params, metric: Metric) ->
         DeviceType::AccessPoint,
         "access point",
     )?;
-    graph(state, req, d, metric, true)
+    let mut rates = (0.0, 0.0);
+    if metric == Metric::Throughput {
+        match req.query.get("interface-type").unwrap_or("WIRELESS") {
+            "WIRELESS" => rates = ap_rates(state, d),
+            "WIRED" => {
+                let (tx, rx) = ap_rates(state, d);
+                // The uplink carries the same traffic the other way, plus 4 % overhead.
+                rates = (rx * 1.04, tx * 1.04);
+            }
+            "LTE" => {}
+            other => {
+                return Err(ApiError::bad_request(format!(
+                    "Invalid value '{other}' for 'interface-type': must be WIRELESS, WIRED or LTE"
+                )));
+            }
+        }
+    }
+    graph(state, req, d, metric, rates)
 }
 
 fn gateway_graph(
@@ -203,7 +334,7 @@ fn gateway_graph(
         DeviceType::Gateway,
         "gateway",
     )?;
-    graph(state, req, d, metric, false)
+    graph(state, req, d, metric, (0.0, 0.0))
 }
 
 /// `GET /network-monitoring/v1/aps/{serial-number}/cpu-utilization-trends`.
@@ -216,6 +347,17 @@ fn ap_memory(state: &State, req: &SimRequest, params: &Params) -> HandlerResult 
     ap_graph(state, req, params, Metric::Memory)
 }
 
+/// `GET /network-monitoring/v1/aps/{serial-number}/power-consumption-trends` (watts).
+fn ap_power(state: &State, req: &SimRequest, params: &Params) -> HandlerResult {
+    ap_graph(state, req, params, Metric::Power)
+}
+
+/// `GET /network-monitoring/v1/aps/{serial-number}/throughput-trends` — keys `tx`, `rx`
+/// (bits/s); `interface-type` WIRELESS (default), WIRED or LTE (no modem: zeros).
+fn ap_throughput(state: &State, req: &SimRequest, params: &Params) -> HandlerResult {
+    ap_graph(state, req, params, Metric::Throughput)
+}
+
 /// `GET /network-monitoring/v1/gateways/{serial-number}/cpu-utilization-trends`.
 fn gateway_cpu(state: &State, req: &SimRequest, params: &Params) -> HandlerResult {
     gateway_graph(state, req, params, Metric::Cpu)
@@ -224,4 +366,60 @@ fn gateway_cpu(state: &State, req: &SimRequest, params: &Params) -> HandlerResul
 /// `GET /network-monitoring/v1/gateways/{serial-number}/memory-utilization-trends`.
 fn gateway_memory(state: &State, req: &SimRequest, params: &Params) -> HandlerResult {
     gateway_graph(state, req, params, Metric::Memory)
+}
+
+/// `GET /network-monitoring/v1/gateways/{serial-number}/wan-availability-trends` (percent).
+fn gateway_wan(state: &State, req: &SimRequest, params: &Params) -> HandlerResult {
+    gateway_graph(state, req, params, Metric::WanAvailability)
+}
+
+/// `GET /network-monitoring/v1/gateways/{serial-number}/vpn-availability-trends` (percent).
+fn gateway_vpn(state: &State, req: &SimRequest, params: &Params) -> HandlerResult {
+    gateway_graph(state, req, params, Metric::VpnAvailability)
+}
+
+/// `GET /network-monitoring/v1/gateways/{serial-number}/hardware-temperature-trends` (°C).
+fn gateway_temperature(state: &State, req: &SimRequest, params: &Params) -> HandlerResult {
+    gateway_graph(state, req, params, Metric::Temperature)
+}
+
+/// `GET /network-monitoring/v1/wlans/{wlan-name}/throughput-trends` — keys `tx`, `rx`
+/// (bits/s) summed over the WLAN's clients; an unknown WLAN answers 200 with `null` data (as
+/// Central does, CONTRACT §5.7).
+fn wlan_throughput(state: &State, req: &SimRequest, params: &Params) -> HandlerResult {
+    let ds = &state.dataset;
+    let name = path_param(params, "wlan-name");
+    let site = super::lookup::site_param(ds, &req.query)?;
+    let known = ds.wlans.iter().any(|w| w.name == name);
+    let bytes: u64 = ds
+        .clients
+        .iter()
+        .filter(|c| c.wlan_name.as_deref() == Some(name))
+        .filter(|c| site.is_none_or(|s| s.id == c.site_id))
+        .map(|c| c.usage_bytes)
+        .sum();
+    let bits_per_s = bytes as f64 * 8.0 / (DAY_MS / 1000) as f64;
+    let (start, end) = trend_window(&req.query, ds.snapshot_unix_ms)?;
+    let (minutes, times) = instants(start, end);
+    let samples: Vec<Value> = times
+        .into_iter()
+        .map(|t| {
+            let data = if known {
+                let scale = 0.4 + noise(name, t / MINUTE_MS) * 1.2;
+                json!([
+                    round1(bits_per_s * 0.75 * scale),
+                    round1(bits_per_s * 0.25 * scale)
+                ])
+            } else {
+                json!([null, null])
+            };
+            json!({"timestamp": rfc3339_ms(t), "data": data})
+        })
+        .collect();
+    Ok(SimResponse::ok(&json!({
+        "id": format!("wlans/{name}"),
+        "type": "network-monitoring/wlan",
+        "metric": "wlan_throughput",
+        "graph": {"keys": ["tx", "rx"], "samples": samples, "samplingIntervalInMinutes": minutes},
+    })))
 }
