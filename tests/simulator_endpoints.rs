@@ -496,6 +496,105 @@ fn stack_members_by_stack_id_and_conductor() {
     assert_error(&r, 404, "HPE_GL_ERROR_RESOURCE_NOT_FOUND");
 }
 
+#[test]
+fn switch_vlans_and_hardware_trends() {
+    let api = Api::start();
+    let ds = api.ds();
+    let client = ds
+        .clients
+        .iter()
+        .find(|c| c.connection_type == ConnectionType::Wired && c.status == ClientStatus::Connected)
+        .expect("wired client");
+    let sn = &client.connected_device_serial;
+    let path = format!("/network-monitoring/v1/switches/{sn}/vlans");
+    let v = api.ok(&path, &[]);
+    let vlans = items(&v);
+    assert_eq!(v["offset"], Value::Null);
+    let vlan = vlans
+        .iter()
+        .find(|x| x["id"] == client.vlan_id.as_str())
+        .expect("the client's VLAN exists on its switch");
+    assert_eq!(vlan["status"], "Up");
+    assert!(vlan["interfaces"].as_array().is_some_and(|i| {
+        i.iter()
+            .any(|p| Some(p.as_str().unwrap_or("")) == client.port.as_deref())
+    }));
+    let first = api.ok(&path, &[("limit", "1")]);
+    assert_eq!(items(&first).len(), 1);
+    if vlans.len() > 1 {
+        assert_eq!(first["offset"], "1");
+    }
+    let voice = api.ok(&path, &[("filter", "voice eq 'Enabled'")]);
+    assert!(items(&voice).iter().all(|x| x["id"] == "50"));
+    assert_error(&api.get(&path, &[("filter", "name eq 'x'")]), 400, INVALID);
+    assert_error(
+        &api.get("/network-monitoring/v1/switches/NOSUCHSN01/vlans", &[]),
+        404,
+        "HPE_GL_ERROR_RESOURCE_NOT_FOUND",
+    );
+
+    let stack = ds.stacks.first().expect("a stack");
+    let v = api.ok(
+        &format!(
+            "/network-monitoring/v1/switches/{}/hardware-trends",
+            stack.id
+        ),
+        &[],
+    );
+    assert_eq!(v["type"], "network-monitoring/switch-monitoring");
+    assert_eq!(v["keys"].as_array().map(Vec::len), Some(5));
+    assert_eq!(v["units"].as_array().map(Vec::len), Some(5));
+    let series = v["switchMetrics"].as_array().cloned().unwrap_or_default();
+    assert_eq!(
+        series.len(),
+        stack.members.len(),
+        "one series per stack member"
+    );
+    for (s, m) in series.iter().zip(&stack.members) {
+        assert_eq!(s["serialNumber"], m.as_str());
+        let samples = s["samples"].as_array().cloned().unwrap_or_default();
+        assert_eq!(samples.len(), 37);
+        assert!(
+            samples[0]["timestamp"]
+                .as_u64()
+                .is_some_and(|t| t > 1_000_000_000_000),
+            "epoch ms"
+        );
+        assert!(
+            samples
+                .iter()
+                .all(|x| x["data"].as_array().map(Vec::len) == Some(5))
+        );
+    }
+    let online = ds
+        .devices_of_type(DeviceType::Switch)
+        .find(|d| d.status == DeviceStatus::Online && d.stack_id.is_none())
+        .expect("standalone switch");
+    let v = api.ok(
+        &format!(
+            "/network-monitoring/v1/switches/{}/hardware-trends",
+            online.serial_number
+        ),
+        &[],
+    );
+    let last = v["switchMetrics"][0]["samples"]
+        .as_array()
+        .and_then(|s| s.last().cloned())
+        .unwrap_or_default();
+    assert_eq!(
+        last["data"][0].as_f64(),
+        online.cpu_utilization.map(f64::from)
+    );
+    let r = api.get(
+        &format!(
+            "/network-monitoring/v1/switches/{}/hardware-trends",
+            online.serial_number
+        ),
+        &[("filter", "timestamp eq 2026-07-09T10:00:00Z")],
+    );
+    assert_error(&r, 400, INVALID);
+}
+
 // === §5.5 gateways and clusters ===
 
 #[test]
@@ -727,6 +826,113 @@ fn cluster_members_and_tunnels() {
             &[],
         );
         assert_error(&r, 404, NOT_FOUND);
+    }
+}
+
+#[test]
+fn gateway_ports_and_tunnel_health_summaries() {
+    let api = Api::start();
+    let ds = api.ds();
+    let gw = ds.devices_of_type(DeviceType::Gateway).next().expect("gw");
+    let sn = &gw.serial_number;
+    let ports = api.walk(
+        &format!("/network-monitoring/v1/gateways/{sn}/ports"),
+        3,
+        &[],
+    );
+    assert_eq!(ports.len(), 4);
+    for p in &ports {
+        has_fields(
+            p,
+            &[
+                "id",
+                "type",
+                "name",
+                "portNumber",
+                "macAddress",
+                "adminState",
+                "operState",
+                "health",
+                "connectorType",
+                "portType",
+                "duplex",
+                "speed",
+                "mtu",
+                "vlan",
+                "throughput",
+                "usage",
+            ],
+        );
+    }
+    // GE 0/0/1 is the trunk the site's aggregation switch names as its uplink neighbour.
+    let agg = ds
+        .devices_of_type(DeviceType::Switch)
+        .find(|d| d.site_id == gw.site_id)
+        .expect("agg");
+    let ifs = api.ok(
+        &format!(
+            "/network-monitoring/v1/switches/{}/interfaces",
+            agg.serial_number
+        ),
+        &[],
+    );
+    let uplink = items(&ifs)
+        .into_iter()
+        .find(|i| i["neighbourSerial"] == sn.as_str())
+        .expect("uplink to gw");
+    assert_eq!(uplink["neighbourPort"], "GE 0/0/1");
+    let trunk = ports
+        .iter()
+        .find(|p| p["name"] == "GE 0/0/1")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(trunk["portType"], "Trunk");
+    assert_eq!(trunk["operState"], uplink["operStatus"]);
+    let access = api.ok(
+        &format!("/network-monitoring/v1/gateways/{sn}/ports"),
+        &[("filter", "portType eq 'Access'")],
+    );
+    assert_eq!(items(&access).len(), 3);
+    let ap = ds
+        .devices_of_type(DeviceType::AccessPoint)
+        .next()
+        .expect("ap");
+    assert_error(
+        &api.get(
+            &format!("/network-monitoring/v1/gateways/{}/ports", ap.serial_number),
+            &[],
+        ),
+        404,
+        NOT_FOUND,
+    );
+
+    for gw in ds.devices_of_type(DeviceType::Gateway) {
+        for kind in ["LAN", "WAN"] {
+            let s = api.ok(
+                &format!(
+                    "/network-monitoring/v1/gateways/{}/{}-tunnels-health-summary",
+                    gw.serial_number,
+                    kind.to_lowercase()
+                ),
+                &[],
+            );
+            let h = &s["tunnelHealth"];
+            let sum = ["good", "fair", "poor"]
+                .iter()
+                .filter_map(|k| h[*k].as_u64())
+                .sum::<u64>();
+            let listed = api.ok(
+                &format!(
+                    "/network-monitoring/v1/gateways/{}/tunnels",
+                    gw.serial_number
+                ),
+                &[
+                    ("filter", &format!("tunnelType eq '{kind}'")),
+                    ("limit", "1000"),
+                ],
+            );
+            assert_eq!(json!(sum), listed["total"]);
+        }
     }
 }
 
@@ -1678,6 +1884,82 @@ fn events_required_parameters_window_and_contexts() {
     );
 }
 
+#[test]
+fn event_extra_attributes_and_threat_detail() {
+    let api = Api::start();
+    let ds = api.ds();
+    let e = ds
+        .events
+        .iter()
+        .find(|e| e.client_mac_address.is_some())
+        .expect("a client event");
+    let at = rfc3339(e.time_at_ms);
+    let q = [
+        ("event-identifier", e.event_identifier.as_str()),
+        ("site-id", e.site_id.as_str()),
+        ("time-at", at.as_str()),
+    ];
+    let v = api.ok("/network-troubleshooting/v1/event-extra-attributes", &q);
+    let attrs = v["eventExtraAttributes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let get = |label: &str| {
+        attrs
+            .iter()
+            .find(|a| a["label"] == label)
+            .map(|a| a["value"].clone())
+    };
+    assert_eq!(get("Device Serial"), Some(json!(e.serial_number)));
+    assert_eq!(
+        get("Client MAC"),
+        e.client_mac_address.clone().map(Value::from)
+    );
+    assert!(attrs.iter().all(|a| a["value"].is_string()));
+    for missing in ["event-identifier", "site-id", "time-at"] {
+        let q2: Vec<_> = q.iter().copied().filter(|(k, _)| *k != missing).collect();
+        assert_error(
+            &api.get("/network-troubleshooting/v1/event-extra-attributes", &q2),
+            400,
+            EVENTS_BAD,
+        );
+    }
+    let mut q3 = q.to_vec();
+    q3[0] = ("event-identifier", "00000000-0000-4000-8000-000000000000");
+    assert_error(
+        &api.get("/network-troubleshooting/v1/event-extra-attributes", &q3),
+        404,
+        "HPE_GL_NETWORK_EVENTS_NOT_FOUND",
+    );
+
+    let t = ds.threats.first().expect("a threat");
+    let ts = t.timestamp_ms.to_string();
+    let path = format!("/network-monitoring/v1alpha1/threats/{}", t.id);
+    let v = api.ok(&path, &[("site-id", &t.site_id), ("timestamp", &ts)]);
+    assert_eq!(v["id"], t.id.as_str());
+    has_fields(
+        &v,
+        &[
+            "category",
+            "attackTarget",
+            "impact",
+            "affectedProducts",
+            "summary",
+            "mitreTags",
+            "deviceMac",
+            "deviceType",
+        ],
+    );
+    assert_eq!(v["signatureName"], t.signature_name.as_str());
+    assert_error(&api.get(&path, &[("site-id", &t.site_id)]), 400, INVALID);
+    assert_error(&api.get(&path, &[("timestamp", &ts)]), 400, INVALID);
+    assert_error(
+        &api.get(&path, &[("site-id", "00000000"), ("timestamp", &ts)]),
+        404,
+        NOT_FOUND,
+    );
+}
+
 // === §5.12 firmware ===
 
 #[test]
@@ -2158,7 +2440,14 @@ fn routes_listing_includes_every_new_route() {
         "/network-monitoring/v1/gateways/{serial-number}/vpn-availability-trends",
         "/network-monitoring/v1/gateways/{serial-number}/hardware-temperature-trends",
         "/network-monitoring/v1/wlans/{wlan-name}/throughput-trends",
+        "/network-monitoring/v1/switches/{serial-number}/vlans",
+        "/network-monitoring/v1/switches/{serial-number}/hardware-trends",
+        "/network-monitoring/v1/gateways/{serial-number}/ports",
+        "/network-monitoring/v1/gateways/{serial-number}/lan-tunnels-health-summary",
+        "/network-monitoring/v1/gateways/{serial-number}/wan-tunnels-health-summary",
         "/network-monitoring/v1alpha1/threats",
+        "/network-monitoring/v1alpha1/threats/{id}",
+        "/network-troubleshooting/v1/event-extra-attributes",
         "/network-notifications/v1/alerts",
         "/network-troubleshooting/v1/events",
         "/network-troubleshooting/v1/event-filters",

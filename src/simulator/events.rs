@@ -1,4 +1,5 @@
-//! `network-troubleshooting/v1/events` and `event-filters` (CONTRACT §5.11).
+//! `network-troubleshooting/v1/events`, `event-filters` and `event-extra-attributes`
+//! (CONTRACT §5.11).
 //!
 //! Required: `context-type`, `context-identifier`, `site-id`, `start-at`, `end-at` and (for
 //! events) `limit`; missing or invalid → 400 `HPE_GL_NETWORK_EVENTS_INVALID_INPUT`. The window
@@ -30,6 +31,11 @@ pub(crate) fn register(router: &mut Router) {
             Method::GET,
             "/network-troubleshooting/v1/event-filters",
             event_filters,
+        )
+        .add(
+            Method::GET,
+            "/network-troubleshooting/v1/event-extra-attributes",
+            event_extra_attributes,
         );
 }
 
@@ -236,4 +242,59 @@ fn event_filters(state: &State, req: &SimRequest, _: &Params) -> HandlerResult {
         "eventNames": names.iter().map(|(id, name, n)| json!({"eventId": id.parse::<u64>().unwrap_or(0), "eventName": name, "count": n})).collect::<Vec<_>>(),
         "sourceTypes": sources.iter().map(|(s, n)| json!({"sourceType": s, "count": n})).collect::<Vec<_>>(),
     })))
+}
+
+/// `GET /network-troubleshooting/v1/event-extra-attributes` — `event-identifier`, `site-id`
+/// and `time-at` required (400); an event that does not match all three → 404.
+fn event_extra_attributes(state: &State, req: &SimRequest, _: &Params) -> HandlerResult {
+    let q = &req.query;
+    let ident = required(q, "event-identifier")?;
+    let site_id = required(q, "site-id")?;
+    required(q, "time-at")?;
+    let at = parse_time(q, "time-at")
+        .map_err(|e| invalid(e.message))?
+        .unwrap_or(0);
+    let ds = &state.dataset;
+    let e = ds
+        .events
+        .iter()
+        .find(|e| e.event_identifier == ident && e.site_id == site_id && e.time_at_ms == at)
+        .ok_or_else(|| {
+            not_found(format!(
+                "Resource not found: no event '{ident}' at that time in site '{site_id}'"
+            ))
+        })?;
+    let device = ds.device(&e.serial_number);
+    let mut attrs: Vec<(&str, String)> = vec![
+        ("Event Type", e.event_name.clone()),
+        ("Category", e.category.clone()),
+        ("Reason", e.reason.clone()),
+        (
+            "Device Name",
+            device.map(|d| d.device_name.clone()).unwrap_or_default(),
+        ),
+        ("Device Serial", e.serial_number.clone()),
+        ("Device MAC", e.device_mac_address.clone()),
+        (
+            "Site",
+            device.map(|d| d.site_name.clone()).unwrap_or_default(),
+        ),
+    ];
+    if let Some(c) = e.client_mac_address.as_deref().and_then(|m| ds.client(m)) {
+        attrs.push(("Client MAC", c.mac_address.clone()));
+        attrs.push(("Client Name", c.client_name.clone()));
+        attrs.push(("Authentication", c.authentication_type.clone()));
+        attrs.push(("VLAN", c.vlan_id.clone()));
+        if let Some(w) = &c.wlan_name {
+            attrs.push(("WLAN", w.clone()));
+        }
+    }
+    if let Some(b) = &e.bssid {
+        attrs.push(("BSSID", b.clone()));
+    }
+    let list: Vec<Value> = attrs
+        .into_iter()
+        .map(|(label, value)| json!({"label": label, "value": value}))
+        .collect();
+    Ok(SimResponse::ok(&json!({"eventExtraAttributes": list})))
 }

@@ -29,7 +29,9 @@
 //! | `health` | site-health/{id}, tenant-device-health, sites-device-health, sites-client-health |
 //! | `inventory` | device-inventory |
 //! | `switches` | switches, switch detail, interfaces, stack members |
+//! | `switch_more` | switch VLANs and hardware trends |
 //! | `gateways` | gateways, detail, uplinks, tunnels, cluster members and tunnels |
+//! | `gateway_ports` | gateway ports, LAN/WAN tunnel health summaries |
 //! | `clients_detail` | clients/{mac}, clients-trend, clients-topn-usage |
 //! | `wireless` | wlans, wlans/{name}, AP radios and WLANs, fleet radios, top APs |
 //! | `trends` | AP and gateway CPU/memory trends (the "graph" shape) |
@@ -57,6 +59,7 @@ mod auth;
 mod clients_detail;
 mod data;
 mod events;
+mod gateway_ports;
 mod gateways;
 mod health;
 mod inventory;
@@ -74,6 +77,7 @@ mod server;
 mod services;
 mod sort;
 mod state;
+mod switch_more;
 mod switches;
 mod tasks;
 mod threats;

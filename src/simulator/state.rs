@@ -10,8 +10,9 @@ use super::ratelimit::RateWindow;
 use super::response::DebugIds;
 use super::router::Router;
 use super::{
-    admin, auth, clients_detail, events, gateways, health, inventory, monitoring, notifications,
-    services, switches, tasks, threats, trends, troubleshooting, wireless,
+    admin, auth, clients_detail, events, gateway_ports, gateways, health, inventory, monitoring,
+    notifications, services, switch_more, switches, tasks, threats, trends, troubleshooting,
+    wireless,
 };
 
 /// Everything a request handler may need. Shared behind an `Arc`.
@@ -49,7 +50,9 @@ impl State {
         health::register(&mut routes);
         inventory::register(&mut routes);
         switches::register(&mut routes);
+        switch_more::register(&mut routes);
         gateways::register(&mut routes);
+        gateway_ports::register(&mut routes);
         services::register(&mut routes);
         clients_detail::register(&mut routes);
         wireless::register(&mut routes);

@@ -50,8 +50,8 @@ fn not_found(serial: &str) -> ApiError {
     )
 }
 
-/// The switch `serial` (or the conductor of stack `serial`).
-fn find_switch<'d>(ds: &'d Dataset, serial: &str) -> Result<&'d Device, ApiError> {
+/// The switch `serial` (or the conductor of stack `serial`); 404 otherwise.
+pub(crate) fn find_switch<'d>(ds: &'d Dataset, serial: &str) -> Result<&'d Device, ApiError> {
     let serial = ds
         .stack(serial)
         .and_then(|s| s.members.first())
@@ -66,7 +66,8 @@ fn last_seen_secs(ds: &Dataset, d: &Device) -> u64 {
     d.last_seen_at_ms.unwrap_or(ds.snapshot_unix_ms) / 1000
 }
 
-fn switch_role(ds: &Dataset, d: &Device) -> &'static str {
+/// `Standalone`, or `Conductor`/`Member` in a stack.
+pub(crate) fn switch_role(ds: &Dataset, d: &Device) -> &'static str {
     match d.stack_id.as_deref().and_then(|id| ds.stack(id)) {
         Some(s) if s.members.first() == Some(&d.serial_number) => "Conductor",
         Some(_) => "Member",
@@ -75,7 +76,7 @@ fn switch_role(ds: &Dataset, d: &Device) -> &'static str {
 }
 
 /// `switchTrends`: latest hardware figures (null when offline).
-fn trends(ds: &Dataset, d: &Device, ports: &[SwitchPort]) -> Value {
+pub(crate) fn trends(ds: &Dataset, d: &Device, ports: &[SwitchPort]) -> Value {
     let online = d.status.is_online();
     let poe_budget = if ports.len() > 40 { 740.0 } else { 370.0 };
     let delivering = ports

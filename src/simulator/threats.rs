@@ -3,7 +3,8 @@
 //! `start-time` (epoch ms) is required — 400 when missing — as the NOC reference treats it;
 //! `end-time` defaults to now. `limit` 1..=1000 (default 100) and `offset` are **[INFERRED]**
 //! (the contract documents an offset-style response `{items, count, total, offset}`).
-//! Newest first.
+//! Newest first. The detail `threats/{id}` requires `site-id` and `timestamp` (the threat's
+//! epoch ms) as the v1alpha1 API does; a threat that does not match all three → 404.
 
 use hyper::Method;
 use serde_json::{Value, json};
@@ -17,7 +18,13 @@ use super::state::State;
 
 /// Register the threat route.
 pub(crate) fn register(router: &mut Router) {
-    router.add(Method::GET, "/network-monitoring/v1alpha1/threats", threats);
+    router
+        .add(Method::GET, "/network-monitoring/v1alpha1/threats", threats)
+        .add(
+            Method::GET,
+            "/network-monitoring/v1alpha1/threats/{id}",
+            threat_detail,
+        );
 }
 
 const LIMIT: LimitSpec = LimitSpec::up_to(1000, 100);
@@ -95,4 +102,76 @@ fn threats(state: &State, req: &SimRequest, _: &Params) -> HandlerResult {
         .map(|t| item(ds, t))
         .collect();
     Ok(SimResponse::ok(&Value::Object(offset_page(items, page))))
+}
+
+/// Extra fields of a threat detail, by signature.
+fn detail_fields(t: &Threat) -> Value {
+    let (category, target, impact, tactic, technique) = match t.malware_family.as_str() {
+        "Mirai" => (
+            "Malware",
+            "Client",
+            "Device enrolled in a botnet",
+            "Command and Control",
+            "Application Layer Protocol",
+        ),
+        "CobaltStrike" => (
+            "Malware",
+            "Client",
+            "Remote control of the client",
+            "Command and Control",
+            "Web Protocols",
+        ),
+        _ if !t.cve_reference.is_empty() => (
+            "Exploit",
+            "Server",
+            "Remote code execution",
+            "Initial Access",
+            "Exploit Public-Facing Application",
+        ),
+        _ => (
+            "Policy Violation",
+            "Client",
+            "Policy violation",
+            "Discovery",
+            "Network Service Discovery",
+        ),
+    };
+    json!({
+        "category": category,
+        "attackTarget": target,
+        "impact": impact,
+        "affectedProducts": if t.cve_reference.is_empty() { "Any" } else { "Apache Log4j 2.0-2.14.1" },
+        "summary": format!("{} ({})", t.signature_name, t.action),
+        "mitreTags": [{"mitreTacticName": tactic, "mitreTechniqueName": technique}],
+        "deviceType": "Gateway",
+    })
+}
+
+/// `GET /network-monitoring/v1alpha1/threats/{id}?site-id=…&timestamp=…`.
+fn threat_detail(state: &State, req: &SimRequest, params: &Params) -> HandlerResult {
+    let q = &req.query;
+    let id = params.get("id").unwrap_or("");
+    let site = q
+        .get_nonblank("site-id")
+        .ok_or_else(|| ApiError::bad_request("Missing required query parameter 'site-id'"))?;
+    let ts = epoch_ms(q, "timestamp")?.ok_or_else(|| {
+        ApiError::bad_request("Missing required query parameter 'timestamp' (epoch milliseconds)")
+    })?;
+    let ds = &state.dataset;
+    let t = ds
+        .threats
+        .iter()
+        .find(|t| t.id == id && t.site_id == site && t.timestamp_ms == ts)
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "Resource not found for the given input. No threat '{id}'."
+            ))
+        })?;
+    let mut v = item(ds, t);
+    if let (Value::Object(map), Value::Object(extra)) = (&mut v, detail_fields(t)) {
+        map.extend(extra);
+        let mac = ds.device(&t.device_serial).map(|g| g.mac_address.clone());
+        map.insert("deviceMac".into(), json!(mac));
+    }
+    Ok(SimResponse::ok(&v))
 }

@@ -164,7 +164,7 @@ impl Metric {
 }
 
 /// Was `d` reporting at `t` (after its last boot, before it was last seen)?
-fn reporting(d: &Device, t: u64, snapshot: u64) -> bool {
+pub(crate) fn reporting(d: &Device, t: u64, snapshot: u64) -> bool {
     d.last_seen_at_ms.is_none_or(|seen| t <= seen)
         && d.uptime_millis
             .is_none_or(|up| t >= snapshot.saturating_sub(up))
@@ -172,7 +172,14 @@ fn reporting(d: &Device, t: u64, snapshot: u64) -> bool {
 
 /// A value around `base` at `t`: equal to `base` in the last 5 minutes before the snapshot
 /// and later, otherwise `base ± swing/2`, clamped to `[lo, hi]`.
-fn around(key: &str, t: u64, snapshot: u64, base: f64, swing: f64, (lo, hi): (f64, f64)) -> f64 {
+pub(crate) fn around(
+    key: &str,
+    t: u64,
+    snapshot: u64,
+    base: f64,
+    swing: f64,
+    (lo, hi): (f64, f64),
+) -> f64 {
     if t + 5 * MINUTE_MS >= snapshot {
         return base;
     }
@@ -230,7 +237,7 @@ fn values_at(d: &Device, metric: Metric, t: u64, snapshot: u64, tx_rx: (f64, f64
 }
 
 /// Sample instants of a window: every 5 minutes up to 24 h, every 180 minutes beyond.
-fn instants(start: u64, end: u64) -> (u64, Vec<u64>) {
+pub(crate) fn instants(start: u64, end: u64) -> (u64, Vec<u64>) {
     let minutes = if end - start > DAY_MS { 180 } else { 5 };
     let step = minutes * MINUTE_MS;
     let first = start.div_ceil(step) * step;
