@@ -936,6 +936,78 @@ fn gateway_ports_and_tunnel_health_summaries() {
     }
 }
 
+#[test]
+fn gateway_uplink_tunnel_and_port_details_match_the_lists() {
+    let api = Api::start();
+    let ds = api.ds();
+    let gw = ds.devices_of_type(DeviceType::Gateway).next().expect("gw");
+    let base = format!("/network-monitoring/v1/gateways/{}", gw.serial_number);
+    for u in items(&api.ok(&format!("{base}/uplinks"), &[])) {
+        let tag = u["linkTag"].as_str().unwrap_or("");
+        assert_eq!(api.ok(&format!("{base}/uplinks/{tag}"), &[]), u);
+    }
+    for t in api.walk(&format!("{base}/tunnels"), 100, &[]) {
+        let name = t["tunnelName"].as_str().unwrap_or("");
+        assert_eq!(api.ok(&format!("{base}/tunnels/{name}"), &[]), t);
+    }
+    for p in api.walk(&format!("{base}/ports"), 100, &[]) {
+        let n = p["portNumber"].to_string();
+        assert_eq!(api.ok(&format!("{base}/ports/{n}"), &[]), p);
+    }
+    for suffix in ["uplinks/MPLS", "tunnels/nope", "ports/9"] {
+        assert_error(&api.get(&format!("{base}/{suffix}"), &[]), 404, NOT_FOUND);
+    }
+    assert_error(
+        &api.get(
+            "/network-monitoring/v1/gateways/NOSUCHGW00/uplinks/INET",
+            &[],
+        ),
+        404,
+        NOT_FOUND,
+    );
+
+    let t = api.ok("/network-monitoring/v1/tenant-client-health", &[]);
+    assert_eq!(t["type"], "network-monitoring/tenant-client-health");
+    let sum: u64 = t["clientTypes"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .flat_map(|x| {
+                    x["health"]["groups"]
+                        .as_array()
+                        .cloned()
+                        .unwrap_or_default()
+                })
+                .filter_map(|g| g["value"].as_u64())
+                .sum()
+        })
+        .unwrap_or(0);
+    assert_eq!(sum, ds.clients.len() as u64);
+
+    let ap = ds
+        .devices_of_type(DeviceType::AccessPoint)
+        .next()
+        .expect("ap");
+    let ports = api.ok(
+        &format!("/network-monitoring/v1/aps/{}/ports", ap.serial_number),
+        &[],
+    );
+    let detail = api.ok(
+        &format!("/network-monitoring/v1/aps/{}", ap.serial_number),
+        &[],
+    );
+    assert_eq!(
+        ports["count"],
+        json!(detail["ports"].as_array().map_or(0, Vec::len))
+    );
+    for p in items(&ports) {
+        has_fields(
+            &p,
+            &["id", "type", "name", "macAddress", "portIndex", "porStatus"],
+        );
+    }
+}
+
 // === §5.6 clients ===
 
 #[test]
@@ -2443,6 +2515,11 @@ fn routes_listing_includes_every_new_route() {
         "/network-monitoring/v1/switches/{serial-number}/vlans",
         "/network-monitoring/v1/switches/{serial-number}/hardware-trends",
         "/network-monitoring/v1/gateways/{serial-number}/ports",
+        "/network-monitoring/v1/gateways/{serial-number}/ports/{port-number}",
+        "/network-monitoring/v1/gateways/{serial-number}/uplinks/{link-tag}",
+        "/network-monitoring/v1/gateways/{serial-number}/tunnels/{tunnel-name}",
+        "/network-monitoring/v1/tenant-client-health",
+        "/network-monitoring/v1/aps/{serial-number}/ports",
         "/network-monitoring/v1/gateways/{serial-number}/lan-tunnels-health-summary",
         "/network-monitoring/v1/gateways/{serial-number}/wan-tunnels-health-summary",
         "/network-monitoring/v1alpha1/threats",

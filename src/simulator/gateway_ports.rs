@@ -25,6 +25,11 @@ pub(crate) fn register(router: &mut Router) {
         )
         .add(
             Method::GET,
+            "/network-monitoring/v1/gateways/{serial-number}/ports/{port-number}",
+            port_detail,
+        )
+        .add(
+            Method::GET,
             "/network-monitoring/v1/gateways/{serial-number}/lan-tunnels-health-summary",
             lan_summary,
         )
@@ -141,6 +146,24 @@ fn ports(state: &State, req: &SimRequest, params: &Params) -> HandlerResult {
     let filter = parse_filter(q, PORT_FIELDS)?;
     let sort = parse_sort_param(q, PORT_FIELDS)?;
     cursor_list(q, port_items(ds, d).into_iter(), &filter, &sort, PORT_LIMIT)
+}
+
+/// `GET /network-monitoring/v1/gateways/{serial-number}/ports/{port-number}` — the port
+/// `GE 0/0/{port-number}`.
+fn port_detail(state: &State, _req: &SimRequest, params: &Params) -> HandlerResult {
+    let ds = &state.dataset;
+    let d = gateway(ds, params)?;
+    let n = path_param(params, "port-number");
+    port_items(ds, d)
+        .into_iter()
+        .find(|p| n.parse::<u64>().ok().is_some_and(|n| p["portNumber"] == n))
+        .map(|p| SimResponse::ok(&p))
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "Resource not found for the given input. No port GE 0/0/{n} on gateway '{}'.",
+                d.serial_number
+            ))
+        })
 }
 
 fn summary(state: &State, params: &Params, kind: &str) -> HandlerResult {

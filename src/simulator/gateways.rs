@@ -35,8 +35,18 @@ pub(crate) fn register(router: &mut Router) {
         )
         .add(
             Method::GET,
+            "/network-monitoring/v1/gateways/{serial-number}/uplinks/{link-tag}",
+            uplink_detail,
+        )
+        .add(
+            Method::GET,
             "/network-monitoring/v1/gateways/{serial-number}/tunnels",
             tunnels,
+        )
+        .add(
+            Method::GET,
+            "/network-monitoring/v1/gateways/{serial-number}/tunnels/{tunnel-name}",
+            tunnel_detail,
         )
         .add(
             Method::GET,
@@ -266,6 +276,42 @@ fn tunnels(state: &State, req: &SimRequest, params: &Params) -> HandlerResult {
         .filter(|t| t.gateway_serial == g.serial_number)
         .map(|t| tunnel_item(ds, t));
     cursor_list(q, items, &filter, &sort, TUNNEL_LIMIT)
+}
+
+/// `GET /network-monitoring/v1/gateways/{serial-number}/uplinks/{link-tag}` — one uplink.
+fn uplink_detail(state: &State, _req: &SimRequest, params: &Params) -> HandlerResult {
+    let ds = &state.dataset;
+    let g = gateway(ds, params)?;
+    let tag = path_param(params, "link-tag");
+    let u = ds
+        .uplinks
+        .iter()
+        .find(|u| u.gateway_serial == g.serial_number && u.link_tag == tag)
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "Resource not found for the given input. No uplink '{tag}' on gateway '{}'.",
+                g.serial_number
+            ))
+        })?;
+    Ok(SimResponse::ok(&uplink_item(u)))
+}
+
+/// `GET /network-monitoring/v1/gateways/{serial-number}/tunnels/{tunnel-name}` — one tunnel.
+fn tunnel_detail(state: &State, _req: &SimRequest, params: &Params) -> HandlerResult {
+    let ds = &state.dataset;
+    let g = gateway(ds, params)?;
+    let name = path_param(params, "tunnel-name");
+    let t = ds
+        .tunnels
+        .iter()
+        .find(|t| t.gateway_serial == g.serial_number && t.tunnel_name == name)
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "Resource not found for the given input. No tunnel '{name}' on gateway '{}'.",
+                g.serial_number
+            ))
+        })?;
+    Ok(SimResponse::ok(&tunnel_item(ds, t)))
 }
 
 /// The gateways of cluster `name`; 404 when no gateway is in it.

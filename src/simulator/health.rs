@@ -30,6 +30,11 @@ pub(crate) fn register(router: &mut Router) {
         )
         .add(
             Method::GET,
+            "/network-monitoring/v1/tenant-client-health",
+            tenant_client_health,
+        )
+        .add(
+            Method::GET,
             "/network-monitoring/v1/sites-device-health",
             sites_device_health,
         )
@@ -117,6 +122,26 @@ fn tenant_device_health(state: &State, _req: &SimRequest, _: &Params) -> Handler
         "id": format!("tenant-{}", ds.seed),
         "type": "network-monitoring/tenant-device-health",
         "deviceTypes": device_types(ds, None),
+    })))
+}
+
+/// `GET /network-monitoring/v1/tenant-client-health` — client health per type, all sites.
+fn tenant_client_health(state: &State, _req: &SimRequest, _: &Params) -> HandlerResult {
+    let ds = &state.dataset;
+    let types: Vec<Value> = [ConnectionType::Wired, ConnectionType::Wireless]
+        .iter()
+        .map(|kind| {
+            let b = bucketize(
+                ds.clients.iter().filter(|c| c.connection_type == *kind),
+                client_bucket,
+            );
+            json!({"name": kind.api_name(), "health": {"groups": b.groups()}})
+        })
+        .collect();
+    Ok(SimResponse::ok(&json!({
+        "id": format!("tenant-{}", ds.seed),
+        "type": "network-monitoring/tenant-client-health",
+        "clientTypes": types,
     })))
 }
 

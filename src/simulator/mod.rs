@@ -26,19 +26,19 @@
 //! | `data` (`catalog`, `generate`, `extra`, `ports`) | the seeded [`Dataset`]: types, static catalogues, generator; operational data (stacks, uplinks, tunnels, alerts, events, threats, spares); switch ports |
 //! | `views` | JSON shapes of the dataset (API field names) |
 //! | `monitoring` | `network-monitoring/v1` sites-health, devices, aps, aps/{sn}, clients |
-//! | `health` | site-health/{id}, tenant-device-health, sites-device-health, sites-client-health |
+//! | `health` | site-health/{id}, tenant-device-health, tenant-client-health, sites-device-health, sites-client-health |
 //! | `inventory` | device-inventory |
 //! | `switches` | switches, switch detail, interfaces, stack members |
 //! | `switch_more` | switch VLANs and hardware trends |
-//! | `gateways` | gateways, detail, uplinks, tunnels, cluster members and tunnels |
-//! | `gateway_ports` | gateway ports, LAN/WAN tunnel health summaries |
+//! | `gateways` | gateways, detail, uplinks and tunnels (list and detail), cluster members and tunnels |
+//! | `gateway_ports` | gateway ports (list and detail), LAN/WAN tunnel health summaries |
 //! | `clients_detail` | clients/{mac}, clients-trend, clients-topn-usage |
-//! | `wireless` | wlans, wlans/{name}, AP radios and WLANs, fleet radios, top APs |
-//! | `trends` | AP and gateway CPU/memory trends (the "graph" shape) |
+//! | `wireless` | wlans, wlans/{name}, AP radios, WLANs and ports, fleet radios, top APs |
+//! | `trends` | AP, gateway and WLAN trends (the "graph" shape) |
 //! | `notifications` | `network-notifications/v1/alerts` |
-//! | `events` | `network-troubleshooting/v1/events`, `event-filters` |
+//! | `events` | `network-troubleshooting/v1/events`, `event-filters`, `event-extra-attributes` |
 //! | `services` | `network-services/v1/firmware-details` |
-//! | `threats` | `network-monitoring/v1alpha1/threats` (IDPS) |
+//! | `threats` | `network-monitoring/v1alpha1/threats` and `threats/{id}` (IDPS) |
 //! | `troubleshooting`, `tasks` | async ping/traceroute, polling, list-tasks; the task store and its state machine |
 //! | `lookup` | shared id lookups (404s), time windows, deterministic noise |
 //! | `odata`, `sort` | the `filter` and `sort` query languages |

@@ -38,6 +38,11 @@ pub(crate) fn register(router: &mut Router) {
             "/network-monitoring/v1/aps/{serial-number}/wlans",
             ap_wlans,
         )
+        .add(
+            Method::GET,
+            "/network-monitoring/v1/aps/{serial-number}/ports",
+            ap_ports,
+        )
         .add(Method::GET, "/network-monitoring/v1/radios", radios)
         .add(
             Method::GET,
@@ -229,6 +234,41 @@ fn ap_wlans(state: &State, _req: &SimRequest, params: &Params) -> HandlerResult 
     } else {
         Vec::new()
     };
+    Ok(SimResponse::ok(
+        &json!({"items": items, "count": items.len(), "total": items.len()}),
+    ))
+}
+
+/// `GET /network-monitoring/v1/aps/{serial-number}/ports` — the AP detail's ports as a list.
+/// The spec spells the status field `porStatus` here (and `portStatus` in the AP detail); both
+/// are sent so either reading works.
+fn ap_ports(state: &State, _req: &SimRequest, params: &Params) -> HandlerResult {
+    let ds = &state.dataset;
+    let d = access_point(ds, params)?;
+    let detail = super::views::ap_detail(ds, d);
+    let items: Vec<Value> = detail["ports"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|mut p| {
+            if let Value::Object(map) = &mut p {
+                let index = map.get("portIndex").cloned().unwrap_or(Value::Null);
+                let status = map.get("portStatus").cloned().unwrap_or(Value::Null);
+                map.insert(
+                    "id".into(),
+                    json!(format!(
+                        "{}/ports/{}",
+                        d.serial_number,
+                        index.as_str().unwrap_or("")
+                    )),
+                );
+                map.insert("type".into(), json!(AP_TYPE));
+                map.insert("porStatus".into(), status);
+            }
+            p
+        })
+        .collect();
     Ok(SimResponse::ok(
         &json!({"items": items, "count": items.len(), "total": items.len()}),
     ))
