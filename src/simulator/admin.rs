@@ -108,6 +108,12 @@ fn dataset(state: &State, _: &SimRequest, _: &Params) -> HandlerResult {
             "GATEWAY": count(DeviceType::Gateway),
         },
         "clientCount": ds.clients.len(),
+        "unassignedDeviceCount": ds.unassigned.len(),
+        "stackCount": ds.stacks.len(),
+        "tunnelCount": ds.tunnels.len(),
+        "alertCount": ds.alerts.len(),
+        "eventCount": ds.events.len(),
+        "threatCount": ds.threats.len(),
     })))
 }
 

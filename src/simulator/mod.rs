@@ -1,8 +1,10 @@
 //! The built-in simulator of HPE Aruba Networking Central's REST API.
 //!
 //! It serves, over plain HTTP/1.1 on a local socket, the endpoints described in
-//! `central-api/CONTRACT.md`: the OAuth2 token endpoint and the `network-monitoring/v1`
-//! routes, backed by a small network generated deterministically from a seed. It records every
+//! `central-api/CONTRACT.md`: the OAuth2 token endpoint and the routes of the NOC tool
+//! catalogue in `network-monitoring` (v1, and v1alpha1 IDPS threats), `network-notifications`,
+//! `network-services` and `network-troubleshooting` (events and asynchronous ping/traceroute
+//! tasks), backed by a small network generated deterministically from a seed. It records every
 //! request in a journal so tests can assert on exactly what a client sent.
 //!
 //! ```no_run
@@ -24,9 +26,24 @@
 //! | `body` | the response body type (whole, or truncated by a fault) |
 //! | `router` | decoded requests, query parsing, route table of method + path template |
 //! | `auth` | token endpoint, token store, bearer validation |
-//! | `data` (`catalog`, `generate`) | the seeded [`Dataset`]: types, static catalogues, generator |
+//! | `data` (`catalog`, `generate`, `extra`, `ports`) | the seeded [`Dataset`]: types, static catalogues, generator; operational data (stacks, uplinks, tunnels, alerts, events, threats, spares); switch ports |
 //! | `views` | JSON shapes of the dataset (API field names) |
-//! | `monitoring` | `network-monitoring/v1` handlers |
+//! | `monitoring` | `network-monitoring/v1` sites-health, devices, aps, aps/{sn}, clients |
+//! | `health` | site-health/{id}, tenant-device-health, tenant-client-health, sites-device-health, sites-client-health |
+//! | `inventory` | device-inventory |
+//! | `switches` | switches, switch detail, interfaces, stack members |
+//! | `switch_more` | switch VLANs and hardware trends |
+//! | `gateways` | gateways, detail, uplinks and tunnels (list and detail), cluster members and tunnels |
+//! | `gateway_ports` | gateway ports (list and detail), LAN/WAN tunnel health summaries |
+//! | `clients_detail` | clients/{mac}, clients-trend, clients-topn-usage |
+//! | `wireless` | wlans, wlans/{name}, AP radios, WLANs and ports, fleet radios, top APs |
+//! | `trends` | AP, gateway and WLAN trends (the "graph" shape) |
+//! | `notifications` | `network-notifications/v1/alerts` |
+//! | `events` | `network-troubleshooting/v1/events`, `event-filters`, `event-extra-attributes` |
+//! | `services` | `network-services/v1/firmware-details` |
+//! | `threats` | `network-monitoring/v1alpha1/threats` and `threats/{id}` (IDPS) |
+//! | `troubleshooting`, `tasks` | async ping/traceroute, polling, list-tasks; the task store and its state machine |
+//! | `lookup` | shared id lookups (404s), time windows, deterministic noise |
 //! | `odata`, `sort` | the `filter` and `sort` query languages |
 //! | `page` | cursor and offset pagination, list-parameter validation |
 //! | `response` | responses, the error envelope, `debugId`s |
@@ -51,11 +68,19 @@
 mod admin;
 mod auth;
 mod body;
+mod clients_detail;
 mod data;
+mod events;
 mod faults;
+mod gateway_ports;
+mod gateways;
+mod health;
 mod inject;
+mod inventory;
 mod journal;
+mod lookup;
 mod monitoring;
+mod notifications;
 mod odata;
 mod page;
 mod prng;
@@ -63,9 +88,17 @@ mod ratelimit;
 mod response;
 mod router;
 mod server;
+mod services;
 mod sort;
 mod state;
+mod switch_more;
+mod switches;
+mod tasks;
+mod threats;
+mod trends;
+mod troubleshooting;
 mod views;
+mod wireless;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
