@@ -254,27 +254,30 @@ pub fn simulator(
         },
     )
     .map_err(|e| Failure::Other(format!("cannot start the simulator: {e}")))?;
-    println!(
-        "Central simulator (seed {seed}) listening on {}",
-        handle.base_url()
-    );
-    println!("Point aruba-noc-mcp at it with:");
-    println!("  ARUBA_BASE_URL={}", handle.base_url());
-    println!("  ARUBA_TOKEN_URL={}", handle.token_url());
-    println!("  ARUBA_CLIENT_ID={}", handle.client_id());
-    println!("  ARUBA_CLIENT_SECRET={}", handle.client_secret());
-    println!("Request journal: {}/_simulator/journal", handle.base_url());
+    let base = handle.base_url();
     let faults = handle.faults();
-    if faults.is_empty() {
-        println!(
-            "Faults: none (PUT a spec to {}/_simulator/faults)",
-            handle.base_url()
-        );
+    let faults = if faults.is_empty() {
+        format!("none (PUT a spec to {base}/_simulator/faults)")
     } else {
-        println!("Faults: {faults}");
+        faults
+    };
+    let banner = format!(
+        "Central simulator (seed {seed}) listening on {base}\n\
+         Point aruba-noc-mcp at it with:\n  ARUBA_BASE_URL={base}\n  ARUBA_TOKEN_URL={}\n  \
+         ARUBA_CLIENT_ID={}\n  ARUBA_CLIENT_SECRET={}\n\
+         Request journal: {base}/_simulator/journal\nFaults: {faults}\n",
+        handle.token_url(),
+        handle.client_id(),
+        handle.client_secret(),
+    );
+    // The banner is a courtesy: a closed stdout (the reader went away) must not stop the
+    // simulator, so write errors are ignored rather than panicking like `println!`.
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(banner.as_bytes());
+        let _ = out.flush();
     }
-    use std::io::Write;
-    let _ = std::io::stdout().flush();
     handle.wait();
     Ok(())
 }

@@ -171,7 +171,8 @@ fn simulator_command_serves_on_the_requested_address() {
         "{first}"
     );
     let base = first.rsplit(' ').next().unwrap().to_string();
-    let rest: Vec<String> = lines.take(6).map(Result::unwrap).collect();
+    // `by_ref`: keep stdout open while the simulator runs, or its next print fails.
+    let rest: Vec<String> = lines.by_ref().take(6).map(Result::unwrap).collect();
     assert!(
         rest.iter()
             .any(|l| l.contains("ARUBA_TOKEN_URL=") && l.contains(&base)),
@@ -189,6 +190,7 @@ fn simulator_command_serves_on_the_requested_address() {
         .unwrap()
         .status();
     assert_eq!(status.as_u16(), 401);
+    drop(lines);
     child.kill().unwrap();
     child.wait().unwrap();
 }
