@@ -10,7 +10,7 @@ use super::journal::Journal;
 use super::ratelimit::RateWindow;
 use super::response::DebugIds;
 use super::router::Router;
-use super::{admin, auth, monitoring};
+use super::{admin, auth, gateways, health, inventory, monitoring, services, switches};
 
 /// Everything a request handler may need. Shared behind an `Arc`.
 #[derive(Debug)]
@@ -44,6 +44,11 @@ impl State {
         let mut routes = Router::new();
         auth::register(&mut routes);
         monitoring::register(&mut routes);
+        health::register(&mut routes);
+        inventory::register(&mut routes);
+        switches::register(&mut routes);
+        gateways::register(&mut routes);
+        services::register(&mut routes);
         let mut admin_routes = Router::new();
         admin::register(&mut admin_routes);
         Self {
