@@ -36,7 +36,21 @@ async fn tools_list_has_typed_schemas_and_annotations() {
             "get_device_list",
             "list_all_clients",
             "get_sites_health",
-            "get_ap_details"
+            "get_ap_details",
+            "get_firmware_details",
+            "list_gateways",
+            "get_device_inventory",
+            "get_switch_details",
+            "get_site_details",
+            "get_tenant_device_health",
+            "get_gateway_details",
+            "get_gateway_cluster_info",
+            "list_gateway_tunnels",
+            "get_gateway_uplinks",
+            "get_stack_members",
+            "get_switch_interfaces",
+            "list_sites",
+            "find_device"
         ]
     );
     for t in &tools {
@@ -511,7 +525,10 @@ async fn unknown_tools_are_protocol_errors() {
         .await
         .expect_err("unknown tool is a JSON-RPC error");
     assert!(error.to_string().contains("verify_facts"), "{error}");
-    assert_eq!(client.list_all_tools().await.unwrap().len(), 4);
+    assert_eq!(
+        client.list_all_tools().await.unwrap().len(),
+        aruba_noc_mcp::tools::catalogue().len()
+    );
     client.cancel().await.unwrap();
 }
 
@@ -529,7 +546,10 @@ async fn wrong_credentials_are_explained_and_the_server_stays_up() {
     assert!(api_requests(&sim).is_empty());
     assert_eq!(token_requests(&sim)[0].status, 401);
     // Still answering.
-    assert_eq!(client.list_all_tools().await.unwrap().len(), 4);
+    assert_eq!(
+        client.list_all_tools().await.unwrap().len(),
+        aruba_noc_mcp::tools::catalogue().len()
+    );
     client.cancel().await.unwrap();
 }
 
