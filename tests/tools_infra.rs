@@ -1158,3 +1158,84 @@ async fn bad_arguments_of_infra_tools_reach_no_upstream() {
     );
     client.cancel().await.unwrap();
 }
+
+/// Every key of `value` is a declared property of `schema`, and every required property is there.
+fn conforms(tool: &str, schema: &serde_json::Map<String, Value>, value: &Value) {
+    let props = schema["properties"].as_object().unwrap();
+    let obj = value.as_object().unwrap();
+    for k in obj.keys() {
+        assert!(
+            props.contains_key(k),
+            "{tool}: `{k}` is not in the outputSchema"
+        );
+    }
+    for r in schema
+        .get("required")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        assert!(
+            obj.contains_key(r.as_str().unwrap()),
+            "{tool}: required `{r}` missing"
+        );
+    }
+}
+
+#[tokio::test]
+async fn structured_output_matches_the_declared_schema() {
+    let sim = simulator();
+    let client = session(&sim, &[]).await;
+    let ds = sim.dataset();
+    let tools = client.list_all_tools().await.unwrap();
+    let switch = ds.devices_of_type(DeviceType::Switch).next().unwrap();
+    let gateway = ds
+        .devices_of_type(DeviceType::Gateway)
+        .find(|g| g.cluster_name.is_some())
+        .unwrap();
+    let cluster = gateway.cluster_name.clone().unwrap();
+    let calls = [
+        ("get_site_details", json!({"site_id": ds.sites[0].id})),
+        ("get_tenant_device_health", json!({})),
+        ("list_sites", json!({})),
+        ("get_device_inventory", json!({})),
+        ("get_firmware_details", json!({})),
+        (
+            "get_switch_details",
+            json!({"serial": switch.serial_number}),
+        ),
+        (
+            "get_switch_interfaces",
+            json!({"serial": switch.serial_number}),
+        ),
+        ("get_stack_members", json!({"stack_id": ds.stacks[0].id})),
+        ("list_gateways", json!({})),
+        (
+            "get_gateway_details",
+            json!({"serial_number": gateway.serial_number}),
+        ),
+        (
+            "get_gateway_uplinks",
+            json!({"serial": gateway.serial_number}),
+        ),
+        ("list_gateway_tunnels", json!({"cluster_name": cluster})),
+        ("get_gateway_cluster_info", json!({"cluster_name": cluster})),
+        ("find_device", json!({"query": switch.device_name})),
+    ];
+    for (tool, args) in calls {
+        let schema = tools
+            .iter()
+            .find(|t| t.name == tool)
+            .and_then(|t| t.output_schema.clone())
+            .unwrap_or_else(|| panic!("{tool} has no outputSchema"));
+        let result = call(&client, tool, args).await;
+        let out = structured(&result);
+        conforms(tool, &schema, &out);
+        // The JSON text block mirrors structuredContent for clients that ignore it.
+        assert!(
+            text(&result).contains(&out.to_string()),
+            "{tool}: JSON text block missing"
+        );
+    }
+    client.cancel().await.unwrap();
+}

@@ -195,11 +195,20 @@ impl ToolOutput for FirmwareOutput {
         if !statuses.is_empty() {
             out.push_str(&format!(" Status: {}.", statuses.join(", ")));
         }
-        let outdated: Vec<&FirmwareItem> = self
+        let mut outdated: Vec<&FirmwareItem> = self
             .devices
             .iter()
             .filter(|d| d.needs_update == Some(true))
             .collect();
+        // "Update Required" first, then by name.
+        outdated.sort_by_key(|d| {
+            (
+                !d.upgrade_status
+                    .as_deref()
+                    .is_some_and(|s| s.to_ascii_lowercase().contains("required")),
+                d.device_name.clone().unwrap_or_default(),
+            )
+        });
         if outdated.is_empty() {
             if self.returned > 0 {
                 out.push_str(" All listed devices run the recommended firmware.");
