@@ -90,6 +90,20 @@ async fn get_site_details_reads_site_health_and_the_listing() {
     );
     assert_eq!(out["site_id"], site.id.as_str());
 
+    // Without a site the error lists the sites (one listing request) and nothing is guessed.
+    sim.clear_journal();
+    let result = call(&client, "get_site_details", json!({})).await;
+    assert_eq!(result.is_error, Some(true));
+    let message = common::text(&result);
+    assert!(
+        message.contains("site_id or site_name")
+            && message.contains(&format!("{} (site_id {})", site.name, site.id)),
+        "{message}"
+    );
+    let api = api_requests(&sim);
+    assert_eq!(api.len(), 1);
+    assert_eq!(api[0].path, "/network-monitoring/v1/sites-health");
+
     // An unknown id is explained.
     let result = call(&client, "get_site_details", json!({"site_id": "999"})).await;
     assert_eq!(result.is_error, Some(true));
@@ -573,6 +587,21 @@ async fn list_gateways_filters_by_cluster_and_pages() {
         "{text}"
     );
 
+    // An unknown site name matches nothing, and the summary says where to check.
+    let (none, text) = run(
+        &sim,
+        &client,
+        "list_gateways",
+        json!({"site_name": "Nowhere"}),
+    )
+    .await;
+    assert_eq!(
+        query(&api_requests(&sim)[0], "filter"),
+        Some("siteName eq 'Nowhere'")
+    );
+    assert_eq!(none["total"], 0);
+    assert!(text.contains("list_sites"), "{text}");
+
     let all = ds.devices_of_type(DeviceType::Gateway).count();
     let (p1, text) = run(&sim, &client, "list_gateways", json!({"limit": 3})).await;
     assert_eq!(p1["total"], all);
@@ -1042,7 +1071,6 @@ async fn bad_arguments_of_infra_tools_reach_no_upstream() {
     let sim = simulator();
     let client = session(&sim, &[]).await;
     let cases = [
-        ("get_site_details", json!({}), "site_id"),
         (
             "get_site_details",
             json!({"site_id": "1 or 1"}),

@@ -249,6 +249,12 @@ impl ToolOutput for ListGatewaysOutput {
         if !hot.is_empty() {
             out.push_str(&format!(" High CPU/memory: {}.", hot.join("; ")));
         }
+        if self.returned == 0 && self.filter.is_some() {
+            out.push_str(
+                " Nothing matches the filter; check site names and ids with list_sites and \
+                 serials with find_device.",
+            );
+        }
         if let Some(next) = &self.next {
             out.push_str(&format!(" More gateways: call again with next=\"{next}\"."));
         }

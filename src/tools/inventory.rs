@@ -203,6 +203,12 @@ impl ToolOutput for InventoryOutput {
                 self.counts.unassigned, self.counts.not_provisioned
             ));
         }
+        if self.returned == 0 && self.filter.is_some() {
+            out.push_str(
+                " Nothing matches the filter; check site names and ids with list_sites and \
+                 serials with find_device.",
+            );
+        }
         if let Some(next) = &self.next {
             out.push_str(&format!(" More devices: call again with next=\"{next}\"."));
         }

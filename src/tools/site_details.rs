@@ -207,7 +207,8 @@ pub fn list_sites() -> ToolSpec {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SiteDetailsArgs {
-    /// Site id, e.g. 24833497 (from list_sites or get_sites_health).
+    /// Site id, e.g. 24833497 (from list_sites or get_sites_health). Give this or `site_name`;
+    /// with neither, the error lists the sites and their ids.
     pub site_id: Option<String>,
     /// Site name instead of the id (exact, case-insensitive).
     pub site_name: Option<String>,
@@ -220,11 +221,7 @@ impl Validate for SiteDetailsArgs {
             None => None,
         };
         self.site_name = args::clean_text("site_name", self.site_name.take(), 128)?;
-        if self.site_id.is_none() && self.site_name.is_none() {
-            return Err(ToolError::InvalidArgument(
-                "pass `site_id` (e.g. 24833497) or `site_name`; list_sites lists both".into(),
-            ));
-        }
+        // Neither given is not a format error: `resolve_site` answers with the list of sites.
         Ok(())
     }
 }
