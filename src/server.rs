@@ -32,9 +32,11 @@ pub const SERVER_NAME: &str = "aruba-noc-mcp";
 /// Guidance sent to the model in `initialize`.
 pub const INSTRUCTIONS: &str = "Tools for operating an HPE Aruba Networking Central network \
 (NOC work). Start with get_sites_health to see which sites are degraded and to learn site ids and \
-names; get_device_list finds devices (filter by type, status or site) and their serial numbers; \
-get_ap_details explains one access point; list_all_clients needs a site (site_id or site_name) and \
-lists its clients. Never invent ids: take them from earlier results, or ask the user when a tool \
+names (list_sites maps a site name to its id); get_device_list lists devices (filter by type, status \
+or site) and find_device finds one by name, serial, MAC or IP; get_ap_details, get_switch_details and \
+get_gateway_details explain one device, get_switch_interfaces its ports, get_gateway_uplinks and \
+list_gateway_tunnels its WAN; get_firmware_details shows devices off the recommended firmware; \
+list_all_clients needs a site (site_id or site_name) and lists its clients. Never invent ids: take them from earlier results, or ask the user when a tool \
 lists the choices. Lists are paginated: pass the returned `next` (or `next_offset`) to continue. \
 Results carry structured data plus a short summary; quote numbers from them rather than estimating. \
 When a tool returns an error, read it: it says which argument to fix or what Central answered \

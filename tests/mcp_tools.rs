@@ -37,7 +37,21 @@ async fn tools_list_has_typed_schemas_and_annotations() {
             "list_all_clients",
             "get_sites_health",
             "get_ap_details",
-            "check_server_health"
+            "get_firmware_details",
+            "list_gateways",
+            "get_device_inventory",
+            "get_switch_details",
+            "get_site_details",
+            "get_tenant_device_health",
+            "get_gateway_details",
+            "get_gateway_cluster_info",
+            "list_gateway_tunnels",
+            "get_gateway_uplinks",
+            "get_stack_members",
+            "get_switch_interfaces",
+            "list_sites",
+            "find_device",
+            "check_server_health",
         ]
     );
     for t in &tools {

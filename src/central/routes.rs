@@ -128,6 +128,9 @@ pub const GATEWAY_TUNNELS: Route =
 /// `GET /network-monitoring/v1/clusters/{cluster-name}/members` (cursor pagination).
 pub const CLUSTER_MEMBERS: Route =
     Route::get("/network-monitoring/v1/clusters/{cluster-name}/members");
+/// `GET /network-monitoring/v1/clusters/{cluster-name}/tunnels` (cursor pagination).
+pub const CLUSTER_TUNNELS: Route =
+    Route::get("/network-monitoring/v1/clusters/{cluster-name}/tunnels");
 /// `GET /network-monitoring/v1/clients` (cursor pagination).
 pub const CLIENTS: Route = Route::get("/network-monitoring/v1/clients");
 /// `GET /network-monitoring/v1/clients/{mac-address}`.
@@ -188,6 +191,7 @@ pub const ALL: &[Route] = &[
     GATEWAY_UPLINKS,
     GATEWAY_TUNNELS,
     CLUSTER_MEMBERS,
+    CLUSTER_TUNNELS,
     CLIENTS,
     CLIENT_DETAILS,
     CLIENTS_TREND,

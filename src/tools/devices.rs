@@ -25,7 +25,8 @@ pub enum DeviceType {
 }
 
 impl DeviceType {
-    fn api_value(self) -> &'static str {
+    /// The value Central uses in `deviceType`.
+    pub fn api_value(self) -> &'static str {
         match self {
             DeviceType::AccessPoint => "ACCESS_POINT",
             DeviceType::Switch => "SWITCH",

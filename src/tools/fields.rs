@@ -81,6 +81,20 @@ pub fn uptime_seconds(v: &Value) -> Option<u64> {
         .map(|ms| (ms / 1000.0) as u64)
 }
 
+/// An epoch timestamp field (seconds, or milliseconds when above 1e10 — CONTRACT §3.7) as
+/// RFC 3339 UTC; an RFC 3339 string is passed through.
+pub fn epoch_rfc3339(v: &Value, key: &str) -> Option<String> {
+    if let Some(Value::String(s)) = v.get(key)
+        && s.trim().parse::<f64>().is_err()
+    {
+        return text(v, key);
+    }
+    let n = number(v, key).filter(|n| *n > 0.0)?;
+    let ms = if n > 1e10 { n } else { n * 1000.0 };
+    let t = std::time::UNIX_EPOCH.checked_add(std::time::Duration::from_millis(ms as u64))?;
+    Some(humantime::format_rfc3339_seconds(t).to_string())
+}
+
 /// "3d 4h", "5h 12m", "42m", "15s".
 pub fn human_duration(seconds: u64) -> String {
     let (d, h, m) = (seconds / 86_400, (seconds / 3600) % 24, (seconds / 60) % 60);
@@ -113,6 +127,25 @@ mod tests {
         assert_eq!(next_cursor(&json!({"next": null})), None);
         assert_eq!(next_cursor(&json!({"next": "2"})).as_deref(), Some("2"));
         assert_eq!(text(&json!([1, 2]), "x"), None);
+    }
+
+    #[test]
+    fn epochs_become_rfc3339() {
+        let v = json!({"s": 1_752_054_000u64, "ms": 1_707_919_492_646u64, "t": "2026-03-21T10:00:00Z", "n": null});
+        assert_eq!(
+            epoch_rfc3339(&v, "s").as_deref(),
+            Some("2025-07-09T09:40:00Z")
+        );
+        assert_eq!(
+            epoch_rfc3339(&v, "ms").as_deref(),
+            Some("2024-02-14T14:04:52Z")
+        );
+        assert_eq!(
+            epoch_rfc3339(&v, "t").as_deref(),
+            Some("2026-03-21T10:00:00Z")
+        );
+        assert_eq!(epoch_rfc3339(&v, "n"), None);
+        assert_eq!(epoch_rfc3339(&v, "missing"), None);
     }
 
     #[test]

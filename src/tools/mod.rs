@@ -16,8 +16,14 @@ pub mod args;
 pub mod clients;
 pub mod devices;
 pub mod fields;
+pub mod find_device;
+pub mod firmware;
+pub mod gateways;
 pub mod health;
+pub mod inventory;
+pub mod site_details;
 pub mod sites;
+pub mod switches;
 
 use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
@@ -81,6 +87,34 @@ impl ToolError {
             ToolError::SiteRequired(_) => "site_required",
             ToolError::Api { source, .. } | ToolError::Explained { source, .. } => source.kind(),
             ToolError::Refused(_) => "refused",
+        }
+    }
+
+    /// Maps HTTP 404 to `message` (what was not found and where to look it up), and any other
+    /// failure to [`ToolError::api`] with `context`.
+    pub fn not_found(
+        context: impl Into<String>,
+        message: impl Into<String>,
+    ) -> impl FnOnce(ApiError) -> ToolError {
+        let context = context.into();
+        let message = message.into();
+        move |source| match source {
+            ApiError::Http { status: 404, .. } => ToolError::Explained {
+                message,
+                source: Box::new(source),
+            },
+            other => ToolError::api(context)(other),
+        }
+    }
+
+    /// The error for a 2xx answer whose body is not the JSON object the route documents.
+    pub fn not_an_object(route: crate::central::routes::Route) -> ToolError {
+        ToolError::Explained {
+            message: "Central's answer was not the documented JSON object".to_string(),
+            source: Box::new(ApiError::InvalidResponse {
+                call: route.call_name(),
+                detail: "expected a JSON object".into(),
+            }),
         }
     }
 
@@ -300,6 +334,20 @@ pub fn catalogue() -> Vec<ToolSpec> {
         clients::list_all_clients(),
         sites::get_sites_health(),
         aps::get_ap_details(),
+        firmware::get_firmware_details(),
+        gateways::list_gateways(),
+        inventory::get_device_inventory(),
+        switches::get_switch_details(),
+        site_details::get_site_details(),
+        site_details::get_tenant_device_health(),
+        gateways::get_gateway_details(),
+        gateways::get_gateway_cluster_info(),
+        gateways::list_gateway_tunnels(),
+        gateways::get_gateway_uplinks(),
+        switches::get_stack_members(),
+        switches::get_switch_interfaces(),
+        site_details::list_sites(),
+        find_device::find_device(),
         health::check_server_health(),
     ]
 }

@@ -49,7 +49,7 @@ pub struct HealthGroups {
 
 impl HealthGroups {
     /// Reads `{"groups":[{"name":"Good","value":80},…]}` (missing groups are 0).
-    fn read(health: Option<&Value>) -> HealthGroups {
+    pub fn read(health: Option<&Value>) -> HealthGroups {
         let mut out = HealthGroups::default();
         if let Some(h) = health {
             for g in fields::list(h, "groups") {
@@ -69,7 +69,7 @@ impl HealthGroups {
     }
 
     /// 0-100: Good counts fully, Fair half, Poor nothing; `None` without data.
-    fn score(&self) -> Option<f64> {
+    pub fn score(&self) -> Option<f64> {
         let sum = self.good + self.fair + self.poor;
         (sum > 0).then(|| {
             let s = (self.good as f64 + 0.5 * self.fair as f64) / sum as f64 * 100.0;
