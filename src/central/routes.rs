@@ -141,6 +141,8 @@ pub const TOP_APS_BY_WIRELESS_USAGE: Route =
     Route::get("/network-monitoring/v1/top-aps-by-wireless-usage");
 /// `GET /network-monitoring/v1/wlans` (cursor pagination).
 pub const WLANS: Route = Route::get("/network-monitoring/v1/wlans");
+/// `GET /network-monitoring/v1/wlans/{wlan-name}`.
+pub const WLAN_DETAILS: Route = Route::get("/network-monitoring/v1/wlans/{wlan-name}");
 /// `GET /network-monitoring/v1/wlans/{wlan-name}/throughput-trends`.
 pub const WLAN_THROUGHPUT_TRENDS: Route =
     Route::get("/network-monitoring/v1/wlans/{wlan-name}/throughput-trends");
@@ -194,6 +196,7 @@ pub const ALL: &[Route] = &[
     CLIENTS_TOPN_USAGE,
     TOP_APS_BY_WIRELESS_USAGE,
     WLANS,
+    WLAN_DETAILS,
     WLAN_THROUGHPUT_TRENDS,
     ALERTS,
     EVENTS,
