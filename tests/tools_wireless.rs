@@ -2,7 +2,7 @@
 //! the exact upstream requests (journal), the structured output against the simulator's
 //! dataset, the text summary, pagination, and invalid arguments that never reach Central.
 //!
-//! The simulator's dataset describes a fixed instant (`snapshot_unix_ms`, mid-2026), so tests
+//! The simulator's dataset describes one instant (`snapshot_unix_ms`), so tests
 //! that need data in a window pass absolute RFC 3339 / epoch-ms times around that instant.
 
 mod common;

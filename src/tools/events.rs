@@ -236,12 +236,16 @@ fn event_page(page: &Value, ctx: Context, window: (String, String)) -> EventList
 impl ToolOutput for EventListOutput {
     fn summary(&self) -> String {
         let total = self.total.map_or("?".to_string(), |t| t.to_string());
+        let site = if self.context_type == "SITE" {
+            String::new()
+        } else {
+            format!(" (site {})", self.site_id)
+        };
         let mut out = format!(
-            "{} of {total} event(s) for {} {} (site {}) between {} and {}",
+            "{} of {total} event(s) for {} {}{site} between {} and {}",
             self.returned,
             self.context_type,
             self.context_identifier,
-            self.site_id,
             self.start_time,
             self.end_time
         );

@@ -223,7 +223,16 @@ impl ToolOutput for FindClientOutput {
             })
             .collect();
         if !shown.is_empty() {
-            out.push_str(&format!(" {}.", shown.join("; ")));
+            let more = if self.returned > shown.len() {
+                format!(
+                    " (first {} of {} shown; all are in `matches`)",
+                    shown.len(),
+                    self.returned
+                )
+            } else {
+                String::new()
+            };
+            out.push_str(&format!(" {}{more}.", shown.join("; ")));
         }
         if self.truncated {
             out.push_str(" More matches exist: narrow the query or raise limit.");
