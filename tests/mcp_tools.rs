@@ -37,6 +37,19 @@ async fn tools_list_has_typed_schemas_and_annotations() {
             "list_all_clients",
             "get_sites_health",
             "get_ap_details",
+            "check_server_health",
+            "get_client_trends",
+            "get_top_aps_by_bandwidth",
+            "get_top_clients_by_usage",
+            "get_ap_cpu_utilization",
+            "list_wlans",
+            "get_wlan_details",
+            "get_ap_radios",
+            "list_idps_threats",
+            "get_client_details",
+            "find_client",
+            "list_alerts",
+            "list_events",
             "get_firmware_details",
             "list_gateways",
             "get_device_inventory",
@@ -51,7 +64,6 @@ async fn tools_list_has_typed_schemas_and_annotations() {
             "get_switch_interfaces",
             "list_sites",
             "find_device",
-            "check_server_health",
         ]
     );
     for t in &tools {
@@ -659,7 +671,15 @@ async fn read_only_and_toolset_selection_narrow_the_catalogue() {
         .iter()
         .map(|t| t.name.to_string())
         .collect();
-    assert_eq!(names, ["list_all_clients"]);
+    assert_eq!(
+        names,
+        [
+            "list_all_clients",
+            "get_top_clients_by_usage",
+            "get_client_details",
+            "find_client"
+        ]
+    );
     let result = call(&client, "get_device_list", json!({})).await;
     assert_eq!(result.is_error, Some(true));
     assert!(text(&result).contains("not available"), "{}", text(&result));

@@ -16,6 +16,10 @@ const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
+/// Characters left as they are in a path segment: unreserved plus `:` (an RFC 3986 `pchar`), so a
+/// MAC address reaches Central in its documented `aa:bb:cc:dd:ee:ff` form.
+const PATH_SEGMENT: &AsciiSet = &UNRESERVED.remove(b':');
+
 /// One documented Central endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Route {
@@ -71,7 +75,7 @@ impl Route {
                 return Err(format!("path parameter {} is empty", &rest[open..=close]));
             }
             out.push_str(&rest[..open]);
-            out.extend(utf8_percent_encode(param, UNRESERVED));
+            out.extend(utf8_percent_encode(param, PATH_SEGMENT));
             rest = &rest[close + 1..];
         }
         out.push_str(rest);
@@ -144,6 +148,8 @@ pub const TOP_APS_BY_WIRELESS_USAGE: Route =
     Route::get("/network-monitoring/v1/top-aps-by-wireless-usage");
 /// `GET /network-monitoring/v1/wlans` (cursor pagination).
 pub const WLANS: Route = Route::get("/network-monitoring/v1/wlans");
+/// `GET /network-monitoring/v1/wlans/{wlan-name}`.
+pub const WLAN_DETAILS: Route = Route::get("/network-monitoring/v1/wlans/{wlan-name}");
 /// `GET /network-monitoring/v1/wlans/{wlan-name}/throughput-trends`.
 pub const WLAN_THROUGHPUT_TRENDS: Route =
     Route::get("/network-monitoring/v1/wlans/{wlan-name}/throughput-trends");
@@ -198,6 +204,7 @@ pub const ALL: &[Route] = &[
     CLIENTS_TOPN_USAGE,
     TOP_APS_BY_WIRELESS_USAGE,
     WLANS,
+    WLAN_DETAILS,
     WLAN_THROUGHPUT_TRENDS,
     ALERTS,
     EVENTS,
@@ -223,6 +230,12 @@ mod tests {
         assert_eq!(
             AP_DETAILS.render(&["../x?y#z w".into()]).unwrap(),
             "/network-monitoring/v1/aps/..%2Fx%3Fy%23z%20w"
+        );
+        assert_eq!(
+            CLIENT_DETAILS
+                .render(&["f0:1a:a0:3d:00:af".into()])
+                .unwrap(),
+            "/network-monitoring/v1/clients/f0:1a:a0:3d:00:af"
         );
     }
 

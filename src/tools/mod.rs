@@ -11,19 +11,29 @@
 //! `structuredContent` plus a short text summary. Failures become `isError` results that say what
 //! happened and what to do.
 
+pub mod alerts;
 pub mod aps;
 pub mod args;
+pub mod client_details;
 pub mod clients;
 pub mod devices;
+pub mod events;
 pub mod fields;
+pub mod find_client;
 pub mod find_device;
 pub mod firmware;
 pub mod gateways;
 pub mod health;
 pub mod inventory;
+pub mod radios;
+pub mod scope;
 pub mod site_details;
 pub mod sites;
 pub mod switches;
+pub mod threats;
+pub mod top;
+pub mod trends;
+pub mod wlans;
 
 use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
@@ -349,6 +359,18 @@ pub fn catalogue() -> Vec<ToolSpec> {
         site_details::list_sites(),
         find_device::find_device(),
         health::check_server_health(),
+        trends::get_client_trends(),
+        top::get_top_aps_by_bandwidth(),
+        top::get_top_clients_by_usage(),
+        trends::get_ap_cpu_utilization(),
+        wlans::list_wlans(),
+        wlans::get_wlan_details(),
+        radios::get_ap_radios(),
+        threats::list_idps_threats(),
+        client_details::get_client_details(),
+        find_client::find_client(),
+        alerts::list_alerts(),
+        events::list_events(),
     ]
 }
 
@@ -537,7 +559,12 @@ mod tests {
                 .iter()
                 .map(|t| t.name.to_string())
                 .collect::<Vec<_>>(),
-            ["list_all_clients"]
+            [
+                "list_all_clients",
+                "get_top_clients_by_usage",
+                "get_client_details",
+                "find_client"
+            ]
         );
         assert!(r.refusal("get_device_list").is_some());
         assert!(r.refusal("no_such_tool").is_none());
