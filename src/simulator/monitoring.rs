@@ -108,7 +108,7 @@ const DEVICES_SORT: &[&str] = &[
 const DEVICES_LIMIT: LimitSpec = LimitSpec::up_to(1000, 1000);
 
 /// Filter, sort and cursor-page rendered items.
-fn cursor_list(
+pub(crate) fn cursor_list(
     query: &Query,
     items: impl Iterator<Item = Value>,
     filter: &Filter,
@@ -213,7 +213,7 @@ const MAX_SITE_WINDOW_MS: u64 = 31 * 24 * 3_600_000;
 const DEFAULT_WINDOW_MS: u64 = 3 * 3_600_000;
 
 /// Parse an RFC 3339 time parameter into Unix milliseconds.
-fn parse_time(query: &Query, name: &str) -> Result<Option<u64>, ApiError> {
+pub(crate) fn parse_time(query: &Query, name: &str) -> Result<Option<u64>, ApiError> {
     let Some(raw) = query.get(name) else {
         return Ok(None);
     };

@@ -76,6 +76,8 @@ pub(crate) struct ApiError {
     pub(crate) message: String,
     /// Extra response headers (`Allow` for 405, `WWW-Authenticate` for 401).
     pub(crate) headers: Vec<(&'static str, String)>,
+    /// Extra envelope fields some families add (troubleshooting: `errorType`, `serviceName`).
+    pub(crate) extra: Vec<(&'static str, Value)>,
 }
 
 /// Error code for 400 responses of the monitoring service.
@@ -92,6 +94,16 @@ pub(crate) const PAYLOAD_TOO_LARGE: &str = "HPE_GL_ERROR_PAYLOAD_TOO_LARGE";
 pub(crate) const TOO_MANY_REQUESTS: &str = "HPE_GL_ERROR_TOO_MANY_REQUESTS";
 /// Error code for 500 responses of the monitoring service.
 pub(crate) const INTERNAL: &str = "HPE_GL_NETWORK_MONITORING_INTERNAL_SERVER_ERROR";
+/// Error code for 400 responses of `network-notifications` (CONTRACT §4.2).
+pub(crate) const NOTIFICATIONS_BAD_REQUEST: &str = "HPE_GL_NETWORK_NOTIFICATIONS_BAD_REQUEST";
+/// Error code for 400 responses of the troubleshooting device tests (CONTRACT §4.3).
+pub(crate) const TS_BAD_REQUEST: &str = "HPE_GL_ERROR_BAD_REQUEST";
+/// Error code for 409 responses of the troubleshooting device tests.
+pub(crate) const CONFLICT: &str = "HPE_GL_ERROR_CONFLICT";
+/// Error code for 400 responses of `network-troubleshooting/v1/events`.
+pub(crate) const EVENTS_INVALID_INPUT: &str = "HPE_GL_NETWORK_EVENTS_INVALID_INPUT";
+/// Error code for 404 responses of `network-troubleshooting/v1/events`.
+pub(crate) const EVENTS_NOT_FOUND: &str = "HPE_GL_NETWORK_EVENTS_NOT_FOUND";
 
 impl ApiError {
     fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
@@ -100,7 +112,26 @@ impl ApiError {
             code,
             message: message.into(),
             headers: Vec::new(),
+            extra: Vec::new(),
         }
+    }
+
+    /// An error with an explicit status and code (for the other API families).
+    pub(crate) fn with_code(status: u16, code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(status, code, message)
+    }
+
+    /// The same error under another family's code (e.g. a shared 400 helper used by
+    /// `network-notifications`).
+    pub(crate) fn recode(mut self, code: &'static str) -> Self {
+        self.code = code;
+        self
+    }
+
+    /// Add an extra envelope field.
+    pub(crate) fn with_field(mut self, name: &'static str, value: impl Into<Value>) -> Self {
+        self.extra.push((name, value.into()));
+        self
     }
 
     /// 400 `HPE_GL_NETWORK_MONITORING_INVALID_INPUT`.
@@ -177,12 +208,17 @@ impl ApiError {
 
     /// The §4.1 envelope for this error.
     pub(crate) fn into_response(self, debug_id: String) -> SimResponse {
-        let body = json!({
+        let mut body = json!({
             "httpStatusCode": self.status,
             "errorCode": self.code,
             "message": self.message,
             "debugId": debug_id,
         });
+        if let Value::Object(map) = &mut body {
+            for (name, value) in self.extra {
+                map.insert(name.to_string(), value);
+            }
+        }
         let mut resp = SimResponse::json(self.status, &body);
         resp.headers.extend(self.headers);
         resp

@@ -10,7 +10,10 @@ use super::journal::Journal;
 use super::ratelimit::RateWindow;
 use super::response::DebugIds;
 use super::router::Router;
-use super::{admin, auth, monitoring};
+use super::{
+    admin, auth, clients_detail, events, gateways, health, inventory, monitoring, notifications,
+    services, switches, tasks, threats, trends, troubleshooting, wireless,
+};
 
 /// Everything a request handler may need. Shared behind an `Arc`.
 #[derive(Debug)]
@@ -33,6 +36,8 @@ pub(crate) struct State {
     pub(crate) routes: Router,
     /// The `/_simulator/*` routes.
     pub(crate) admin: Router,
+    /// Troubleshooting tasks (ping, traceroute) and their state.
+    pub(crate) tasks: tasks::TaskStore,
 }
 
 impl State {
@@ -44,6 +49,18 @@ impl State {
         let mut routes = Router::new();
         auth::register(&mut routes);
         monitoring::register(&mut routes);
+        health::register(&mut routes);
+        inventory::register(&mut routes);
+        switches::register(&mut routes);
+        gateways::register(&mut routes);
+        services::register(&mut routes);
+        clients_detail::register(&mut routes);
+        wireless::register(&mut routes);
+        trends::register(&mut routes);
+        notifications::register(&mut routes);
+        events::register(&mut routes);
+        threats::register(&mut routes);
+        troubleshooting::register(&mut routes);
         let mut admin_routes = Router::new();
         admin::register(&mut admin_routes);
         Self {
@@ -55,6 +72,7 @@ impl State {
             dataset,
             routes,
             admin: admin_routes,
+            tasks: tasks::TaskStore::new(config.seed),
             config,
         }
     }

@@ -17,11 +17,13 @@ const CLIENT_TYPE: &str = "network-monitoring/client-monitoring";
 /// Resource type of `sites-health` items.
 const SITE_HEALTH_TYPE: &str = "network-monitoring/sites-health";
 
-fn ts(ms: Option<u64>) -> Value {
+/// RFC 3339 (ms) string of a Unix-ms instant, or null.
+pub(crate) fn ts(ms: Option<u64>) -> Value {
     ms.map_or(Value::Null, |ms| Value::String(super::data::rfc3339_ms(ms)))
 }
 
-fn watts(dw: Option<u32>) -> Value {
+/// Watts from deci-watts, or null.
+pub(crate) fn watts(dw: Option<u32>) -> Value {
     dw.map_or(Value::Null, |dw| json!(f64::from(dw) / 10.0))
 }
 
@@ -303,12 +305,13 @@ pub(crate) struct Buckets {
 }
 
 impl Buckets {
-    fn total(self) -> u64 {
+    /// Number of items counted.
+    pub(crate) fn total(self) -> u64 {
         self.good + self.fair + self.poor
     }
 
     /// `[{name, value}]` with zero buckets omitted, Good first.
-    fn groups(self) -> Value {
+    pub(crate) fn groups(self) -> Value {
         let groups: Vec<Value> = [
             ("Good", self.good),
             ("Fair", self.fair),
@@ -345,7 +348,7 @@ impl Buckets {
 }
 
 /// Device health: offline is Poor, CPU or memory above 85 % is Fair, otherwise Good.
-fn device_bucket(d: &Device) -> usize {
+pub(crate) fn device_bucket(d: &Device) -> usize {
     if d.status == DeviceStatus::Offline {
         2
     } else if d.cpu_utilization.unwrap_or(0) > 85 || d.memory_utilization.unwrap_or(0) > 85 {
@@ -356,7 +359,7 @@ fn device_bucket(d: &Device) -> usize {
 }
 
 /// Client health: failed is Poor, a wireless client with SNR below 25 dB is Fair.
-fn client_bucket(c: &Client) -> usize {
+pub(crate) fn client_bucket(c: &Client) -> usize {
     if c.status == ClientStatus::Failed {
         2
     } else if c.snr.is_some_and(|snr| snr < 25) {
@@ -366,7 +369,8 @@ fn client_bucket(c: &Client) -> usize {
     }
 }
 
-fn bucketize<T>(items: impl Iterator<Item = T>, f: impl Fn(T) -> usize) -> Buckets {
+/// Count items into Good / Fair / Poor by `f` (0, 1, 2).
+pub(crate) fn bucketize<T>(items: impl Iterator<Item = T>, f: impl Fn(T) -> usize) -> Buckets {
     let mut b = Buckets::default();
     for item in items {
         match f(item) {

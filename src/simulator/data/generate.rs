@@ -46,14 +46,22 @@ impl Generator {
                 })
                 .count() as u32;
         }
-        Dataset {
+        let mut ds = Dataset {
             seed: self.seed,
             snapshot_unix_ms: self.snapshot,
             sites,
             devices,
             clients,
             wlans,
-        }
+            stacks: Vec::new(),
+            uplinks: Vec::new(),
+            tunnels: Vec::new(),
+            alerts: Vec::new(),
+            events: Vec::new(),
+            threats: Vec::new(),
+        };
+        super::extra::extend(&mut ds);
+        ds
     }
 
     fn sites(&mut self) -> (Vec<Site>, Vec<u64>) {
@@ -286,6 +294,7 @@ impl Generator {
             mac_range: None,
             radios: Vec::new(),
             client_count: 0,
+            stack_id: None,
         }
     }
 
@@ -640,6 +649,7 @@ impl Generator {
             function: info.function.into(),
             connected_at_ms: connected_at,
             last_seen_at_ms: last_seen,
+            usage_bytes: 0,
         }
     }
 
@@ -713,6 +723,7 @@ impl Generator {
             function: info.function.into(),
             connected_at_ms: connected_at,
             last_seen_at_ms: last_seen,
+            usage_bytes: 0,
         }
     }
 }

@@ -16,11 +16,15 @@
 //! The structs here are plain data; the JSON shapes of the API live in `views.rs`.
 
 mod catalog;
+mod extra;
 mod generate;
+pub mod ports;
 
 use std::time::{Duration, UNIX_EPOCH};
 
 use super::prng::mix;
+pub(crate) use extra::is_hot;
+pub use extra::{Alert, Event, Stack, Threat, Tunnel, Uplink};
 use generate::Generator;
 
 /// 2026-07-09T10:00:00Z, the base of every generated timestamp.
@@ -47,6 +51,18 @@ pub struct Dataset {
     pub clients: Vec<Client>,
     /// WLANs (SSIDs) broadcast by every access point of the tenant.
     pub wlans: Vec<Wlan>,
+    /// Switch stacks.
+    pub stacks: Vec<Stack>,
+    /// Gateway WAN uplinks (two per gateway).
+    pub uplinks: Vec<Uplink>,
+    /// Gateway tunnels (WAN to the headquarters, LAN inside clusters).
+    pub tunnels: Vec<Tunnel>,
+    /// Alerts, newest first.
+    pub alerts: Vec<Alert>,
+    /// Events, newest first.
+    pub events: Vec<Event>,
+    /// IDPS threats seen by gateways, newest first.
+    pub threats: Vec<Threat>,
 }
 
 /// A site (a physical location with its own address).
@@ -195,6 +211,8 @@ pub struct Device {
     pub radios: Vec<Radio>,
     /// Number of clients currently connected to this device.
     pub client_count: u32,
+    /// Switches only: id of the stack the switch belongs to.
+    pub stack_id: Option<String>,
 }
 
 /// One radio of an access point.
@@ -356,6 +374,8 @@ pub struct Client {
     pub connected_at_ms: Option<u64>,
     /// When the client was last seen (Unix ms).
     pub last_seen_at_ms: u64,
+    /// Bytes transferred over the last 24 h (0 for failed clients).
+    pub usage_bytes: u64,
 }
 
 impl Dataset {
@@ -393,9 +413,18 @@ impl Dataset {
             .filter(move |d| d.device_type == device_type)
     }
 
-    /// The client with this MAC address.
+    /// The client with this MAC address (compared case-insensitively).
     pub fn client(&self, mac: &str) -> Option<&Client> {
-        self.clients.iter().find(|c| c.mac_address == mac)
+        self.clients
+            .iter()
+            .find(|c| c.mac_address.eq_ignore_ascii_case(mac))
+    }
+
+    /// The stack with this id, or the stack whose conductor (first member) has this serial.
+    pub fn stack(&self, id_or_serial: &str) -> Option<&Stack> {
+        self.stacks
+            .iter()
+            .find(|s| s.id == id_or_serial || s.members.first().is_some_and(|m| m == id_or_serial))
     }
 }
 
