@@ -37,12 +37,22 @@ async fn tools_list_has_typed_schemas_and_annotations() {
             "list_all_clients",
             "get_sites_health",
             "get_ap_details",
-            "check_server_health"
+            "check_server_health",
+            "ping_from_ap",
+            "ping_from_gateway",
+            "traceroute_from_ap",
+            "get_async_test_result",
+            "ping_from_switch",
+            "traceroute_from_gateway",
+            "traceroute_from_switch"
         ]
     );
     for t in &tools {
         let annotations = t.annotations.as_ref().expect("annotations");
-        assert_eq!(annotations.read_only_hint, Some(true), "{}", t.name);
+        // Only the tools that start a device test are not read-only; none is destructive.
+        let active = t.name.starts_with("ping_") || t.name.starts_with("traceroute_");
+        assert_eq!(annotations.read_only_hint, Some(!active), "{}", t.name);
+        assert_eq!(annotations.idempotent_hint, Some(!active), "{}", t.name);
         assert_eq!(annotations.destructive_hint, Some(false), "{}", t.name);
         let output = t.output_schema.as_ref().expect("outputSchema");
         assert_eq!(output["type"], "object", "{}", t.name);

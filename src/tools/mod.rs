@@ -15,6 +15,7 @@ pub mod aps;
 pub mod args;
 pub mod clients;
 pub mod devices;
+pub mod diagnostics;
 pub mod fields;
 pub mod health;
 pub mod sites;
@@ -24,10 +25,16 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use rmcp::model::{CallToolResult, ContentBlock, JsonObject, Tool, ToolAnnotations};
+use rmcp::RoleServer;
+use rmcp::model::{
+    CallToolResult, ContentBlock, JsonObject, ProgressNotificationParam, ProgressToken, Tool,
+    ToolAnnotations,
+};
 use rmcp::schemars::JsonSchema;
+use rmcp::service::Peer;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use tokio_util::sync::CancellationToken;
 
 use crate::central::{ApiError, Central};
 use crate::config::ToolSettings;
@@ -62,6 +69,13 @@ pub enum ToolError {
     /// The tool is not offered by this server (read-only mode or toolset selection).
     #[error("{0}")]
     Refused(String),
+    /// The client cancelled the call (`notifications/cancelled`); the message says what was
+    /// left running upstream and how to pick it up.
+    #[error("{0}")]
+    Cancelled(String),
+    /// Central answered 2xx with a body this server cannot use.
+    #[error("{0}")]
+    Unexpected(String),
 }
 
 impl ToolError {
@@ -81,6 +95,8 @@ impl ToolError {
             ToolError::SiteRequired(_) => "site_required",
             ToolError::Api { source, .. } | ToolError::Explained { source, .. } => source.kind(),
             ToolError::Refused(_) => "refused",
+            ToolError::Cancelled(_) => "cancelled",
+            ToolError::Unexpected(_) => "invalid_response",
         }
     }
 
@@ -115,21 +131,103 @@ pub fn success<O: ToolOutput>(output: &O) -> CallToolResult {
     }
 }
 
+/// Sends MCP `notifications/progress` for one tool call, with the progress token the client put
+/// in the request's `_meta`. `progress` only ever increases: a report that would not increase it
+/// is dropped.
+#[derive(Clone)]
+pub struct Progress {
+    peer: Peer<RoleServer>,
+    token: ProgressToken,
+    last: Arc<std::sync::Mutex<Option<f64>>>,
+}
+
+impl Progress {
+    /// A reporter sending to `peer` under `token`.
+    pub fn new(peer: Peer<RoleServer>, token: ProgressToken) -> Progress {
+        Progress {
+            peer,
+            token,
+            last: Arc::new(std::sync::Mutex::new(None)),
+        }
+    }
+
+    /// The last progress value sent, if any.
+    pub fn last(&self) -> Option<f64> {
+        *self.last.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Sends one notification when `progress` is larger than the last one sent. A failure to
+    /// send (client gone) is logged and otherwise ignored.
+    pub async fn report(&self, progress: f64, total: Option<f64>, message: impl Into<String>) {
+        {
+            let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+            if !progress.is_finite() || last.is_some_and(|l| progress <= l) {
+                return;
+            }
+            *last = Some(progress);
+        }
+        let mut param =
+            ProgressNotificationParam::new(self.token.clone(), progress).with_message(message);
+        if let Some(total) = total {
+            param = param.with_total(total);
+        }
+        if let Err(e) = self.peer.notify_progress(param).await {
+            tracing::debug!(error = %e, "progress notification not sent");
+        }
+    }
+}
+
 /// What a handler gets besides its arguments.
 #[derive(Clone)]
 pub struct ToolContext {
     /// The Central client.
     pub central: Arc<Central>,
-    /// When this tool call must be finished (`ARUBA_CALL_DEADLINE` after it started); every
-    /// upstream call it makes shares this deadline.
+    /// When this tool call must be finished (`ARUBA_CALL_DEADLINE` after it started, or the
+    /// tool's own longer limit, see [`ToolSpec::with_max_duration`]); every upstream call it
+    /// makes shares this deadline.
     pub deadline: tokio::time::Instant,
+    /// Progress reporting, when the client asked for it (a `progressToken` in `_meta`).
+    pub progress: Option<Progress>,
+    /// Cancelled when the client cancels the request; long-running tools stop waiting.
+    pub cancel: CancellationToken,
 }
 
 impl ToolContext {
-    /// A context for a call starting now.
+    /// A context for a call starting now, without progress reporting or cancellation.
     pub fn new(central: Arc<Central>) -> ToolContext {
         let deadline = central.deadline_from_now();
-        ToolContext { central, deadline }
+        ToolContext {
+            central,
+            deadline,
+            progress: None,
+            cancel: CancellationToken::new(),
+        }
+    }
+
+    /// Sets the progress reporter and the cancellation token of the MCP request.
+    pub fn with_request(
+        mut self,
+        progress: Option<Progress>,
+        cancel: CancellationToken,
+    ) -> ToolContext {
+        self.progress = progress;
+        self.cancel = cancel;
+        self
+    }
+
+    /// Extends the deadline to at least `duration` from now (for tools that wait on Central).
+    pub fn with_max_duration(mut self, duration: Option<std::time::Duration>) -> ToolContext {
+        if let Some(d) = duration {
+            self.deadline = self.deadline.max(tokio::time::Instant::now() + d);
+        }
+        self
+    }
+
+    /// Sends a progress notification when the client asked for progress.
+    pub async fn report_progress(&self, progress: f64, total: Option<f64>, message: String) {
+        if let Some(p) = &self.progress {
+            p.report(progress, total, message).await;
+        }
     }
 
     /// Sends one request to Central within this call's deadline.
@@ -198,6 +296,9 @@ pub struct ToolSpec {
     pub toolset: Toolset,
     /// Read or active.
     pub access: Access,
+    /// How long a call may run when that is longer than `ARUBA_CALL_DEADLINE` (tools that wait
+    /// for a device test to finish).
+    pub max_duration: Option<std::time::Duration>,
     handler: Handler,
 }
 
@@ -241,6 +342,30 @@ impl ToolSpec {
         Self::build::<A, O, F, Fut>(info, Access::Read, annotations, handler)
     }
 
+    /// A tool that starts a test on a device (POSTs to Central): not read-only, not destructive,
+    /// not idempotent (each call starts a new test), open world. Hidden and refused when
+    /// `ARUBA_READ_ONLY` is set.
+    pub fn active<A, O, F, Fut>(info: ToolInfo, handler: F) -> ToolSpec
+    where
+        A: DeserializeOwned + JsonSchema + args::Validate + Send + 'static,
+        O: ToolOutput,
+        F: Fn(ToolContext, A) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<O, ToolError>> + Send + 'static,
+    {
+        let annotations = ToolAnnotations::with_title(info.title)
+            .read_only(false)
+            .destructive(false)
+            .idempotent(false)
+            .open_world(true);
+        Self::build::<A, O, F, Fut>(info, Access::Active, annotations, handler)
+    }
+
+    /// Lets a call run for up to `duration` when that is longer than `ARUBA_CALL_DEADLINE`.
+    pub fn with_max_duration(mut self, duration: std::time::Duration) -> ToolSpec {
+        self.max_duration = Some(duration);
+        self
+    }
+
     fn build<A, O, F, Fut>(
         info: ToolInfo,
         access: Access,
@@ -278,6 +403,7 @@ impl ToolSpec {
             tool,
             toolset: info.toolset,
             access,
+            max_duration: None,
             handler: call,
         }
     }
@@ -301,6 +427,13 @@ pub fn catalogue() -> Vec<ToolSpec> {
         sites::get_sites_health(),
         aps::get_ap_details(),
         health::check_server_health(),
+        diagnostics::ping_from_ap(),
+        diagnostics::ping_from_gateway(),
+        diagnostics::traceroute_from_ap(),
+        diagnostics::get_async_test_result(),
+        diagnostics::ping_from_switch(),
+        diagnostics::traceroute_from_gateway(),
+        diagnostics::traceroute_from_switch(),
     ]
 }
 
