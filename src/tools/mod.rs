@@ -615,6 +615,32 @@ mod tests {
     }
 
     #[test]
+    fn read_only_drops_and_refuses_the_active_tools() {
+        let all = Registry::select(catalogue(), &settings(None, None, false)).unwrap();
+        let ro = Registry::select(catalogue(), &settings(None, None, true)).unwrap();
+        let active: Vec<String> = catalogue()
+            .iter()
+            .filter(|t| t.access == Access::Active)
+            .map(|t| t.name().to_string())
+            .collect();
+        assert_eq!(active.len(), 6);
+        assert_eq!(ro.len() + active.len(), all.len());
+        for name in active.iter().map(String::as_str) {
+            assert!(ro.get(name).is_none(), "{name}");
+            let refusal = ro.refusal(name).expect("refused").to_string();
+            assert!(refusal.contains("read-only"), "{refusal}");
+            let t = &all.get(name).expect("offered").tool;
+            let a = t.annotations.as_ref().expect("annotations");
+            assert_eq!(a.read_only_hint, Some(false));
+            assert_eq!(a.destructive_hint, Some(false));
+            assert_eq!(a.idempotent_hint, Some(false));
+            assert_eq!(a.open_world_hint, Some(true));
+            assert!(all.get(name).unwrap().max_duration.is_some());
+        }
+        assert!(ro.get("get_async_test_result").is_some());
+    }
+
+    #[test]
     fn selection_narrows_and_rejects_unknown_names() {
         let r = Registry::select(catalogue(), &settings(Some(&["clients"]), None, false)).unwrap();
         assert_eq!(
