@@ -21,7 +21,7 @@ use tracing::Instrument;
 
 use crate::central::Central;
 use crate::prompts;
-use crate::tools::{Registry, ToolContext};
+use crate::tools::{Progress, Registry, ToolContext};
 
 /// Time a tool gets after its deadline to report the deadline error it got from Central.
 const TOOL_DEADLINE_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
@@ -129,7 +129,13 @@ impl ServerHandler for NocServer {
             self.calls.fetch_add(1, Ordering::Relaxed) + 1
         );
         let span = tracing::info_span!("tool_call", tool = %name, request_id = %context.id, call_id = %call_id);
-        let ctx = ToolContext::new(Arc::clone(&self.central));
+        let progress = context
+            .meta
+            .get_progress_token()
+            .map(|token| Progress::new(context.peer.clone(), token));
+        let ctx = ToolContext::new(Arc::clone(&self.central))
+            .with_max_duration(spec.max_duration)
+            .with_request(progress, context.ct.clone());
         let arguments = request.arguments.unwrap_or_default();
         async move {
             let started = Instant::now();

@@ -33,42 +33,54 @@ async fn tools_list_has_typed_schemas_and_annotations() {
     assert_eq!(
         names,
         [
+            // The reference server's 28 tools, in its order.
             "get_device_list",
             "list_all_clients",
+            "get_firmware_details",
+            "list_gateways",
             "get_sites_health",
+            "get_device_inventory",
+            "get_switch_details",
             "get_ap_details",
-            "check_server_health",
+            "get_site_details",
+            "get_tenant_device_health",
             "get_client_trends",
+            "get_gateway_details",
             "get_top_aps_by_bandwidth",
             "get_top_clients_by_usage",
             "get_ap_cpu_utilization",
             "list_wlans",
             "get_wlan_details",
             "get_ap_radios",
-            "list_idps_threats",
-            "get_client_details",
-            "find_client",
-            "list_alerts",
-            "list_events",
-            "get_firmware_details",
-            "list_gateways",
-            "get_device_inventory",
-            "get_switch_details",
-            "get_site_details",
-            "get_tenant_device_health",
-            "get_gateway_details",
             "get_gateway_cluster_info",
             "list_gateway_tunnels",
             "get_gateway_uplinks",
+            "ping_from_ap",
+            "ping_from_gateway",
+            "traceroute_from_ap",
+            "get_async_test_result",
+            "list_idps_threats",
             "get_stack_members",
             "get_switch_interfaces",
+            // What it lacked.
             "list_sites",
             "find_device",
+            "find_client",
+            "get_client_details",
+            "list_alerts",
+            "list_events",
+            "ping_from_switch",
+            "traceroute_from_gateway",
+            "traceroute_from_switch",
+            "check_server_health",
         ]
     );
     for t in &tools {
         let annotations = t.annotations.as_ref().expect("annotations");
-        assert_eq!(annotations.read_only_hint, Some(true), "{}", t.name);
+        // Only the tools that start a device test are not read-only; none is destructive.
+        let active = t.name.starts_with("ping_") || t.name.starts_with("traceroute_");
+        assert_eq!(annotations.read_only_hint, Some(!active), "{}", t.name);
+        assert_eq!(annotations.idempotent_hint, Some(!active), "{}", t.name);
         assert_eq!(annotations.destructive_hint, Some(false), "{}", t.name);
         let output = t.output_schema.as_ref().expect("outputSchema");
         assert_eq!(output["type"], "object", "{}", t.name);
@@ -676,8 +688,8 @@ async fn read_only_and_toolset_selection_narrow_the_catalogue() {
         [
             "list_all_clients",
             "get_top_clients_by_usage",
-            "get_client_details",
-            "find_client"
+            "find_client",
+            "get_client_details"
         ]
     );
     let result = call(&client, "get_device_list", json!({})).await;

@@ -17,6 +17,7 @@ pub mod args;
 pub mod client_details;
 pub mod clients;
 pub mod devices;
+pub mod diagnostics;
 pub mod events;
 pub mod fields;
 pub mod find_client;
@@ -40,10 +41,16 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use rmcp::model::{CallToolResult, ContentBlock, JsonObject, Tool, ToolAnnotations};
+use rmcp::RoleServer;
+use rmcp::model::{
+    CallToolResult, ContentBlock, JsonObject, ProgressNotificationParam, ProgressToken, Tool,
+    ToolAnnotations,
+};
 use rmcp::schemars::JsonSchema;
+use rmcp::service::Peer;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use tokio_util::sync::CancellationToken;
 
 use crate::central::{ApiError, Central};
 use crate::config::ToolSettings;
@@ -78,6 +85,13 @@ pub enum ToolError {
     /// The tool is not offered by this server (read-only mode or toolset selection).
     #[error("{0}")]
     Refused(String),
+    /// The client cancelled the call (`notifications/cancelled`); the message says what was
+    /// left running upstream and how to pick it up.
+    #[error("{0}")]
+    Cancelled(String),
+    /// Central answered 2xx with a body this server cannot use.
+    #[error("{0}")]
+    Unexpected(String),
 }
 
 impl ToolError {
@@ -97,6 +111,8 @@ impl ToolError {
             ToolError::SiteRequired(_) => "site_required",
             ToolError::Api { source, .. } | ToolError::Explained { source, .. } => source.kind(),
             ToolError::Refused(_) => "refused",
+            ToolError::Cancelled(_) => "cancelled",
+            ToolError::Unexpected(_) => "invalid_response",
         }
     }
 
@@ -159,21 +175,103 @@ pub fn success<O: ToolOutput>(output: &O) -> CallToolResult {
     }
 }
 
+/// Sends MCP `notifications/progress` for one tool call, with the progress token the client put
+/// in the request's `_meta`. `progress` only ever increases: a report that would not increase it
+/// is dropped.
+#[derive(Clone)]
+pub struct Progress {
+    peer: Peer<RoleServer>,
+    token: ProgressToken,
+    last: Arc<std::sync::Mutex<Option<f64>>>,
+}
+
+impl Progress {
+    /// A reporter sending to `peer` under `token`.
+    pub fn new(peer: Peer<RoleServer>, token: ProgressToken) -> Progress {
+        Progress {
+            peer,
+            token,
+            last: Arc::new(std::sync::Mutex::new(None)),
+        }
+    }
+
+    /// The last progress value sent, if any.
+    pub fn last(&self) -> Option<f64> {
+        *self.last.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Sends one notification when `progress` is larger than the last one sent. A failure to
+    /// send (client gone) is logged and otherwise ignored.
+    pub async fn report(&self, progress: f64, total: Option<f64>, message: impl Into<String>) {
+        {
+            let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+            if !progress.is_finite() || last.is_some_and(|l| progress <= l) {
+                return;
+            }
+            *last = Some(progress);
+        }
+        let mut param =
+            ProgressNotificationParam::new(self.token.clone(), progress).with_message(message);
+        if let Some(total) = total {
+            param = param.with_total(total);
+        }
+        if let Err(e) = self.peer.notify_progress(param).await {
+            tracing::debug!(error = %e, "progress notification not sent");
+        }
+    }
+}
+
 /// What a handler gets besides its arguments.
 #[derive(Clone)]
 pub struct ToolContext {
     /// The Central client.
     pub central: Arc<Central>,
-    /// When this tool call must be finished (`ARUBA_CALL_DEADLINE` after it started); every
-    /// upstream call it makes shares this deadline.
+    /// When this tool call must be finished (`ARUBA_CALL_DEADLINE` after it started, or the
+    /// tool's own longer limit, see [`ToolSpec::with_max_duration`]); every upstream call it
+    /// makes shares this deadline.
     pub deadline: tokio::time::Instant,
+    /// Progress reporting, when the client asked for it (a `progressToken` in `_meta`).
+    pub progress: Option<Progress>,
+    /// Cancelled when the client cancels the request; long-running tools stop waiting.
+    pub cancel: CancellationToken,
 }
 
 impl ToolContext {
-    /// A context for a call starting now.
+    /// A context for a call starting now, without progress reporting or cancellation.
     pub fn new(central: Arc<Central>) -> ToolContext {
         let deadline = central.deadline_from_now();
-        ToolContext { central, deadline }
+        ToolContext {
+            central,
+            deadline,
+            progress: None,
+            cancel: CancellationToken::new(),
+        }
+    }
+
+    /// Sets the progress reporter and the cancellation token of the MCP request.
+    pub fn with_request(
+        mut self,
+        progress: Option<Progress>,
+        cancel: CancellationToken,
+    ) -> ToolContext {
+        self.progress = progress;
+        self.cancel = cancel;
+        self
+    }
+
+    /// Extends the deadline to at least `duration` from now (for tools that wait on Central).
+    pub fn with_max_duration(mut self, duration: Option<std::time::Duration>) -> ToolContext {
+        if let Some(d) = duration {
+            self.deadline = self.deadline.max(tokio::time::Instant::now() + d);
+        }
+        self
+    }
+
+    /// Sends a progress notification when the client asked for progress.
+    pub async fn report_progress(&self, progress: f64, total: Option<f64>, message: String) {
+        if let Some(p) = &self.progress {
+            p.report(progress, total, message).await;
+        }
     }
 
     /// Sends one request to Central within this call's deadline.
@@ -242,6 +340,9 @@ pub struct ToolSpec {
     pub toolset: Toolset,
     /// Read or active.
     pub access: Access,
+    /// How long a call may run when that is longer than `ARUBA_CALL_DEADLINE` (tools that wait
+    /// for a device test to finish).
+    pub max_duration: Option<std::time::Duration>,
     handler: Handler,
 }
 
@@ -285,6 +386,30 @@ impl ToolSpec {
         Self::build::<A, O, F, Fut>(info, Access::Read, annotations, handler)
     }
 
+    /// A tool that starts a test on a device (POSTs to Central): not read-only, not destructive,
+    /// not idempotent (each call starts a new test), open world. Hidden and refused when
+    /// `ARUBA_READ_ONLY` is set.
+    pub fn active<A, O, F, Fut>(info: ToolInfo, handler: F) -> ToolSpec
+    where
+        A: DeserializeOwned + JsonSchema + args::Validate + Send + 'static,
+        O: ToolOutput,
+        F: Fn(ToolContext, A) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<O, ToolError>> + Send + 'static,
+    {
+        let annotations = ToolAnnotations::with_title(info.title)
+            .read_only(false)
+            .destructive(false)
+            .idempotent(false)
+            .open_world(true);
+        Self::build::<A, O, F, Fut>(info, Access::Active, annotations, handler)
+    }
+
+    /// Lets a call run for up to `duration` when that is longer than `ARUBA_CALL_DEADLINE`.
+    pub fn with_max_duration(mut self, duration: std::time::Duration) -> ToolSpec {
+        self.max_duration = Some(duration);
+        self
+    }
+
     fn build<A, O, F, Fut>(
         info: ToolInfo,
         access: Access,
@@ -322,6 +447,7 @@ impl ToolSpec {
             tool,
             toolset: info.toolset,
             access,
+            max_duration: None,
             handler: call,
         }
     }
@@ -337,40 +463,48 @@ impl ToolSpec {
     }
 }
 
-/// Every tool this server knows, in a fixed order (the reference server's order first).
+/// Every tool this server knows, in a fixed order: the reference server's 28 tools in its order,
+/// then the tools it lacked, then `check_server_health`.
 pub fn catalogue() -> Vec<ToolSpec> {
     vec![
         devices::get_device_list(),
         clients::list_all_clients(),
-        sites::get_sites_health(),
-        aps::get_ap_details(),
         firmware::get_firmware_details(),
         gateways::list_gateways(),
+        sites::get_sites_health(),
         inventory::get_device_inventory(),
         switches::get_switch_details(),
+        aps::get_ap_details(),
         site_details::get_site_details(),
         site_details::get_tenant_device_health(),
-        gateways::get_gateway_details(),
-        gateways::get_gateway_cluster_info(),
-        gateways::list_gateway_tunnels(),
-        gateways::get_gateway_uplinks(),
-        switches::get_stack_members(),
-        switches::get_switch_interfaces(),
-        site_details::list_sites(),
-        find_device::find_device(),
-        health::check_server_health(),
         trends::get_client_trends(),
+        gateways::get_gateway_details(),
         top::get_top_aps_by_bandwidth(),
         top::get_top_clients_by_usage(),
         trends::get_ap_cpu_utilization(),
         wlans::list_wlans(),
         wlans::get_wlan_details(),
         radios::get_ap_radios(),
+        gateways::get_gateway_cluster_info(),
+        gateways::list_gateway_tunnels(),
+        gateways::get_gateway_uplinks(),
+        diagnostics::ping_from_ap(),
+        diagnostics::ping_from_gateway(),
+        diagnostics::traceroute_from_ap(),
+        diagnostics::get_async_test_result(),
         threats::list_idps_threats(),
-        client_details::get_client_details(),
+        switches::get_stack_members(),
+        switches::get_switch_interfaces(),
+        site_details::list_sites(),
+        find_device::find_device(),
         find_client::find_client(),
+        client_details::get_client_details(),
         alerts::list_alerts(),
         events::list_events(),
+        diagnostics::ping_from_switch(),
+        diagnostics::traceroute_from_gateway(),
+        diagnostics::traceroute_from_switch(),
+        health::check_server_health(),
     ]
 }
 
@@ -552,6 +686,32 @@ mod tests {
     }
 
     #[test]
+    fn read_only_drops_and_refuses_the_active_tools() {
+        let all = Registry::select(catalogue(), &settings(None, None, false)).unwrap();
+        let ro = Registry::select(catalogue(), &settings(None, None, true)).unwrap();
+        let active: Vec<String> = catalogue()
+            .iter()
+            .filter(|t| t.access == Access::Active)
+            .map(|t| t.name().to_string())
+            .collect();
+        assert_eq!(active.len(), 6);
+        assert_eq!(ro.len() + active.len(), all.len());
+        for name in active.iter().map(String::as_str) {
+            assert!(ro.get(name).is_none(), "{name}");
+            let refusal = ro.refusal(name).expect("refused").to_string();
+            assert!(refusal.contains("read-only"), "{refusal}");
+            let t = &all.get(name).expect("offered").tool;
+            let a = t.annotations.as_ref().expect("annotations");
+            assert_eq!(a.read_only_hint, Some(false));
+            assert_eq!(a.destructive_hint, Some(false));
+            assert_eq!(a.idempotent_hint, Some(false));
+            assert_eq!(a.open_world_hint, Some(true));
+            assert!(all.get(name).unwrap().max_duration.is_some());
+        }
+        assert!(ro.get("get_async_test_result").is_some());
+    }
+
+    #[test]
     fn selection_narrows_and_rejects_unknown_names() {
         let r = Registry::select(catalogue(), &settings(Some(&["clients"]), None, false)).unwrap();
         assert_eq!(
@@ -562,8 +722,8 @@ mod tests {
             [
                 "list_all_clients",
                 "get_top_clients_by_usage",
-                "get_client_details",
-                "find_client"
+                "find_client",
+                "get_client_details"
             ]
         );
         assert!(r.refusal("get_device_list").is_some());
