@@ -36,8 +36,11 @@ names (list_sites maps a site name to its id); get_device_list lists devices (fi
 or site) and find_device finds one by name, serial, MAC or IP; get_ap_details, get_switch_details and \
 get_gateway_details explain one device, get_switch_interfaces its ports, get_gateway_uplinks and \
 list_gateway_tunnels its WAN; get_firmware_details shows devices off the recommended firmware; \
-list_all_clients needs a site (site_id or site_name) and lists its clients. Never invent ids: take them from earlier results, or ask the user when a tool \
-lists the choices. Lists are paginated: pass the returned `next` (or `next_offset`) to continue. \
+list_alerts and list_events show what happened; find_client and get_client_details explain one \
+client, list_all_clients lists a site's clients (it needs site_id or site_name). If calls fail with \
+circuit-breaker, rate-limit or token errors, check_server_health tells whether Central or this \
+server is the problem. Never invent ids: take them from earlier results, or ask the user when a \
+tool lists the choices. Only tools listed in tools/list are available. Lists are paginated: pass the returned `next` (or `next_offset`) to continue. \
 Results carry structured data plus a short summary; quote numbers from them rather than estimating. \
 When a tool returns an error, read it: it says which argument to fix or what Central answered \
 (status, errorCode, debugId).";
