@@ -361,7 +361,12 @@ common_args!(
 
 common_args!(
     /// Arguments of `traceroute_from_ap`, `traceroute_from_gateway` and `traceroute_from_switch`.
-    TracerouteArgs {}
+    TracerouteArgs {
+        /// Accepted for compatibility with the reference server and ignored: Central's
+        /// traceroute has no hop limit. 1-255.
+        #[schemars(range(min = 1, max = 255))]
+        max_hops: Option<i64>,
+    }
 );
 
 /// Source interface of a gateway ping.
@@ -415,7 +420,8 @@ impl Validate for PingSwitchArgs {
 
 impl Validate for TracerouteArgs {
     fn validate(&mut self) -> Result<(), ToolError> {
-        self.common().map(|_| ())
+        self.common()?;
+        optional_range("max_hops", self.max_hops, 1, 255)
     }
 }
 
