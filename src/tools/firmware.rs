@@ -50,11 +50,7 @@ impl Validate for FirmwareArgs {
             next: &mut self.next,
         }
         .validate()?;
-        self.site_id = match self.site_id.take() {
-            Some(id) => Some(args::site_id("site_id", &id)?),
-            None => None,
-        };
-        self.site_name = args::clean_text("site_name", self.site_name.take(), 128)?;
+        super::scope::clean_site(&mut self.site_id, &mut self.site_name)?;
         self.search = args::clean_text("search", self.search.take(), 128)?;
         Ok(())
     }
