@@ -425,16 +425,14 @@ async fn gateway_details(
 ) -> Result<GatewayDetailsOutput, ToolError> {
     let serial = args.serial_number;
     let body = ctx
-        .call(ApiRequest::new(routes::GATEWAY_DETAILS).path(serial.clone()))
-        .await
-        .map_err(ToolError::not_found(
-            format!("Reading gateway {serial}"),
-            gateway_not_found(&serial),
-        ))?
-        .body;
-    if !body.is_object() {
-        return Err(ToolError::not_an_object(routes::GATEWAY_DETAILS));
-    }
+        .call_object(
+            ApiRequest::new(routes::GATEWAY_DETAILS).path(serial.clone()),
+            ToolError::not_found(
+                format!("Reading gateway {serial}"),
+                gateway_not_found(&serial),
+            ),
+        )
+        .await?;
     Ok(map_gateway_details(&body, &serial))
 }
 

@@ -281,6 +281,21 @@ impl ToolContext {
     ) -> Result<crate::central::ApiResponse, crate::central::ApiError> {
         self.central.call(request, self.deadline).await
     }
+
+    /// Sends one request whose answer is documented as a JSON object and returns that object;
+    /// `on_error` turns a failed call into the tool's error.
+    pub async fn call_object(
+        &self,
+        request: crate::central::ApiRequest,
+        on_error: impl FnOnce(crate::central::ApiError) -> ToolError,
+    ) -> Result<serde_json::Value, ToolError> {
+        let route = request.route;
+        let body = self.call(request).await.map_err(on_error)?.body;
+        if !body.is_object() {
+            return Err(ToolError::not_an_object(route));
+        }
+        Ok(body)
+    }
 }
 
 /// Groups of tools that `ARUBA_TOOLSETS` selects.

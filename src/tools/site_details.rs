@@ -383,16 +383,14 @@ async fn site_details(
     let site = resolve_site(&ctx, "get_site_details", args.site_id, args.site_name).await?;
     let id = site.site_id.clone();
     let detail = ctx
-        .call(ApiRequest::new(routes::SITE_HEALTH).path(id.clone()))
-        .await
-        .map_err(ToolError::not_found(
-            format!("Reading site {id}"),
-            format!("No site with id {id} in Central; list_sites lists the site ids"),
-        ))?
-        .body;
-    if !detail.is_object() {
-        return Err(ToolError::not_an_object(routes::SITE_HEALTH));
-    }
+        .call_object(
+            ApiRequest::new(routes::SITE_HEALTH).path(id.clone()),
+            ToolError::not_found(
+                format!("Reading site {id}"),
+                format!("No site with id {id} in Central; list_sites lists the site ids"),
+            ),
+        )
+        .await?;
     let listing = ctx
         .call(
             ApiRequest::new(routes::SITES_HEALTH)
@@ -517,13 +515,11 @@ async fn tenant_health(
     _args: TenantHealthArgs,
 ) -> Result<TenantHealthOutput, ToolError> {
     let body = ctx
-        .call(ApiRequest::new(routes::TENANT_DEVICE_HEALTH))
-        .await
-        .map_err(ToolError::api("Reading tenant device health"))?
-        .body;
-    if !body.is_object() {
-        return Err(ToolError::not_an_object(routes::TENANT_DEVICE_HEALTH));
-    }
+        .call_object(
+            ApiRequest::new(routes::TENANT_DEVICE_HEALTH),
+            ToolError::api("Reading tenant device health"),
+        )
+        .await?;
     Ok(map_tenant(&body))
 }
 

@@ -223,16 +223,11 @@ async fn switch_details(
 ) -> Result<SwitchDetailsOutput, ToolError> {
     let serial = args.serial;
     let body = ctx
-        .call(ApiRequest::new(routes::SWITCH_DETAILS).path(serial.clone()))
-        .await
-        .map_err(ToolError::not_found(
-            format!("Reading switch {serial}"),
-            not_found(&serial),
-        ))?
-        .body;
-    if !body.is_object() {
-        return Err(ToolError::not_an_object(routes::SWITCH_DETAILS));
-    }
+        .call_object(
+            ApiRequest::new(routes::SWITCH_DETAILS).path(serial.clone()),
+            ToolError::not_found(format!("Reading switch {serial}"), not_found(&serial)),
+        )
+        .await?;
     Ok(map_switch(&body, &serial))
 }
 
@@ -790,19 +785,17 @@ async fn stack_members(
 ) -> Result<StackMembersOutput, ToolError> {
     let id = args.stack_id;
     let body = ctx
-        .call(ApiRequest::new(routes::STACK_MEMBERS).path(id.clone()))
-        .await
-        .map_err(ToolError::not_found(
-            format!("Reading stack {id}"),
-            format!(
-                "No stack {id} in Central (a standalone switch has none). get_switch_details \
+        .call_object(
+            ApiRequest::new(routes::STACK_MEMBERS).path(id.clone()),
+            ToolError::not_found(
+                format!("Reading stack {id}"),
+                format!(
+                    "No stack {id} in Central (a standalone switch has none). get_switch_details \
                  reports a switch's stack_id"
+                ),
             ),
-        ))?
-        .body;
-    if !body.is_object() {
-        return Err(ToolError::not_an_object(routes::STACK_MEMBERS));
-    }
+        )
+        .await?;
     Ok(map_stack(&body, &id))
 }
 
