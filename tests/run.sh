@@ -12,6 +12,10 @@ echo "== toolchain: $(cargo --version), $(rustc --version)"
 echo "== cargo check --no-default-features (build without the simulator)"
 cargo check --locked --no-default-features --lib --bins
 
+# The appliance build aborts on panic: no unwrap/expect/indexing on untrusted data in src/.
+echo "== panic audit (tests/panic_check.sh)"
+tests/panic_check.sh
+
 echo "== cargo test (unit + integration)"
 cargo test --locked --all-targets
 cargo test --locked --doc

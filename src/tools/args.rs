@@ -176,22 +176,58 @@ pub fn time_point(name: &str, value: &str, now: SystemTime) -> Result<SystemTime
              epoch milliseconds (1711015200000) or an age such as 30m, 1h, 24h, 7d"
         ))
     };
-    if !v.is_empty() && v.chars().all(|c| c.is_ascii_digit()) {
+    let t = if !v.is_empty() && v.chars().all(|c| c.is_ascii_digit()) {
         let ms: u64 = v.parse().map_err(|_| bad())?;
-        return UNIX_EPOCH
+        UNIX_EPOCH
             .checked_add(Duration::from_millis(ms))
-            .ok_or_else(bad);
+            .ok_or_else(bad)?
+    } else if let Ok(t) = humantime::parse_rfc3339_weak(v) {
+        t
+    } else {
+        let age = humantime::parse_duration(v).map_err(|_| bad())?;
+        now.checked_sub(age).ok_or_else(bad)?
+    };
+    // Epoch milliseconds past year 9999 and ages reaching before 1970 cannot be written as
+    // RFC 3339 for Central.
+    if !in_rfc3339_range(t) {
+        return Err(ToolError::InvalidArgument(format!(
+            "argument `{name}`: {value:?} is outside 1970-01-01 to 9999-12-31"
+        )));
     }
-    if let Ok(t) = humantime::parse_rfc3339_weak(v) {
-        return Ok(t);
-    }
-    let age = humantime::parse_duration(v).map_err(|_| bad())?;
-    now.checked_sub(age).ok_or_else(bad)
+    Ok(t)
 }
 
-/// RFC 3339 UTC with milliseconds, the form Central's `start-at`/`end-at` take.
+/// The last second RFC 3339 (four-digit years) can express: 9999-12-31T23:59:59Z.
+const LAST_RFC3339_SECOND: u64 = 253_402_300_799;
+
+/// True when `t` lies between 1970-01-01 and 9999-12-31, the range [`rfc3339_millis`] and
+/// [`rfc3339_seconds`] write (humantime panics outside it).
+pub fn in_rfc3339_range(t: SystemTime) -> bool {
+    t.duration_since(UNIX_EPOCH)
+        .is_ok_and(|d| d.as_secs() <= LAST_RFC3339_SECOND)
+}
+
+/// `t` moved into the range [`in_rfc3339_range`] accepts.
+fn clamp_rfc3339(t: SystemTime) -> SystemTime {
+    match t.duration_since(UNIX_EPOCH) {
+        Err(_) => UNIX_EPOCH,
+        Ok(d) if d.as_secs() > LAST_RFC3339_SECOND => {
+            UNIX_EPOCH + Duration::from_secs(LAST_RFC3339_SECOND)
+        }
+        Ok(_) => t,
+    }
+}
+
+/// RFC 3339 UTC with milliseconds, the form Central's `start-at`/`end-at` take. Times outside
+/// 1970–9999 are clamped to that range (callers validate first: see [`time_point`]).
 pub fn rfc3339_millis(t: SystemTime) -> String {
-    humantime::format_rfc3339_millis(t).to_string()
+    humantime::format_rfc3339_millis(clamp_rfc3339(t)).to_string()
+}
+
+/// RFC 3339 UTC to the second; `None` outside 1970–9999 (a timestamp from Central that no
+/// calendar date fits).
+pub fn rfc3339_seconds(t: SystemTime) -> Option<String> {
+    in_rfc3339_range(t).then(|| humantime::format_rfc3339_seconds(t).to_string())
 }
 
 #[cfg(test)]
@@ -271,6 +307,19 @@ mod tests {
             time_point("t", "24h", now).unwrap(),
             now - Duration::from_secs(86_400)
         );
+        // Past year 9999 or before 1970: an argument error, not a panic while formatting.
+        for v in ["99999999999999999", "100000000d", "100000y"] {
+            let e = time_point("t", v, now).unwrap_err();
+            assert!(
+                e.to_string().contains("outside 1970-01-01 to 9999-12-31"),
+                "{v}: {e}"
+            );
+        }
+        assert_eq!(
+            rfc3339_millis(UNIX_EPOCH + Duration::from_secs(u64::MAX / 4)),
+            "9999-12-31T23:59:59.000Z"
+        );
+        assert_eq!(rfc3339_seconds(UNIX_EPOCH - Duration::from_secs(1)), None);
         let e = time_point("start_query_time", "yesterday", now).unwrap_err();
         assert!(e.to_string().contains("start_query_time") && e.to_string().contains("RFC 3339"));
     }
