@@ -20,8 +20,9 @@ pub fn mac(name: &str, value: &str) -> Result<String, ToolError> {
         .collect();
     if hex.len() != 12 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
         return Err(ToolError::InvalidArgument(format!(
-            "argument `{name}`: {value:?} is not a MAC address; expected 12 hex digits as \
-             aa:bb:cc:dd:ee:ff, aa-bb-cc-dd-ee-ff or aabbccddeeff"
+            "argument `{name}`: {} is not a MAC address; expected 12 hex digits as \
+             aa:bb:cc:dd:ee:ff, aa-bb-cc-dd-ee-ff or aabbccddeeff",
+            args::shown(value)
         )));
     }
     let lower = hex.to_ascii_lowercase();
