@@ -25,3 +25,8 @@ cargo test --locked --doc
 echo "== loom model checks (breaker half-open probe, bucket concurrent acquire)"
 RUSTFLAGS="--cfg aruba_loom" CARGO_TARGET_DIR=target/loom \
     cargo test --locked --release --lib loom_tests
+
+# Fuzz every parser briefly (cargo-fuzz on stable via RUSTC_BOOTSTRAP; installs it if missing).
+# The committed corpus is also replayed by tests/fuzz_corpus.rs in `cargo test` above.
+echo "== fuzz targets, ${FUZZ_SECONDS:-20} s each (tests/fuzz.sh)"
+tests/fuzz.sh
