@@ -35,6 +35,7 @@ pub const GAUGES: &[&str] = &[
     "process_max_fds",
     "process_start_time_seconds",
     "process_virtual_memory_bytes",
+    "process_threads",
 ];
 
 /// Counters the server exports: PromQL may only read them through a range (rate, increase…).
