@@ -47,17 +47,23 @@ fn the_promql_scanner_finds_series_names_and_ranges() {
     let refs = m::metric_refs(
         r#"sum by (job, instance) (rate(foo_total{a="b}", c=~"x|y"}[5m] offset 1m)) / on (job) group_left(x) bar:ratio > 0.1
            and histogram_quantile(0.95, sum by (le) (rate(h_bucket[$__rate_interval]))) unless baz{job="$job"} [1h:1m]
-           or vector(0) * 1e3 + time() - qux"#,
+           or vector(0) * 1e3 + time() - qux unless quux offset 5m and (corge) unless on (job) grault"#,
     );
-    let got: Vec<(&str, bool)> = refs.iter().map(|r| (r.name.as_str(), r.ranged)).collect();
+    let got: Vec<(&str, bool, bool)> = refs
+        .iter()
+        .map(|r| (r.name.as_str(), r.ranged, r.presence_only))
+        .collect();
     assert_eq!(
         got,
         vec![
-            ("foo_total", true),
-            ("bar:ratio", false),
-            ("h_bucket", true),
-            ("baz", true),
-            ("qux", false)
+            ("foo_total", true, false),
+            ("bar:ratio", false, false),
+            ("h_bucket", true, false),
+            ("baz", true, true),
+            ("qux", false, false),
+            ("quux", false, true),
+            ("corge", false, false),
+            ("grault", false, true),
         ]
     );
 }
@@ -249,7 +255,7 @@ fn rules_read_only_exported_series_and_counters_only_over_a_range() {
             );
             if m::is_counter_series(&r.name) {
                 assert!(
-                    r.ranged,
+                    r.ranged || r.presence_only,
                     "{name}: counter {} compared without rate()/increase()",
                     r.name
                 );
@@ -528,9 +534,10 @@ fn dashboard_queries_read_exported_series_for_the_selected_job_and_instances() {
             );
             if m::is_counter_series(&r.name) {
                 assert!(
-                    r.ranged,
+                    r.ranged || r.presence_only,
                     "{}: counter {} read without a range",
-                    q.place, r.name
+                    q.place,
+                    r.name
                 );
             }
         }
@@ -619,7 +626,12 @@ fn dashboard_thresholds_are_the_alerts_thresholds() {
             "TokenExpiringSoon",
             "token_expiry_buffer_seconds < 120",
         ),
-        ("OAuth2 latency", 2.0, "SlowOAuth2TokenRefresh", ")) > 2"),
+        (
+            "OAuth2 latency",
+            2.0,
+            "SlowOAuth2TokenRefresh",
+            "p95_increase1h > 2",
+        ),
         (
             "Error budget burn rate (1h)",
             14.4,

@@ -173,6 +173,9 @@ pub struct MetricRef {
     pub name: String,
     /// Whether a range selector (`[5m]`) follows it, i.e. it is read over a window.
     pub ranged: bool,
+    /// Whether it is the right-hand side of `unless` or `and`, which reads only which series
+    /// exist, not their values.
+    pub presence_only: bool,
 }
 
 /// Aggregation operators (they may be followed by `by`/`without` before their parenthesis).
@@ -265,9 +268,16 @@ fn skip_space(b: &[u8], mut i: usize) -> usize {
 pub fn metric_refs(expr: &str) -> Vec<MetricRef> {
     let b = expr.as_bytes();
     let mut out = Vec::new();
+    // The word just before the current token, if the token directly follows it.
+    let mut last_word = "";
     let mut i = 0;
     while i < b.len() {
         let c = b[i];
+        if c.is_ascii_whitespace() {
+            i += 1;
+            continue;
+        }
+        let before = std::mem::take(&mut last_word);
         if matches!(c, b'"' | b'\'' | b'`') {
             i = skip_string(b, i);
         } else if c == b'{' {
@@ -300,8 +310,13 @@ pub fn metric_refs(expr: &str) -> Vec<MetricRef> {
                 if next < b.len() && b[next] == b'(' {
                     i = skip_group(b, next, b'(', b')');
                 }
+                // `unless on (…) x` still reads only which series of x exist.
+                if matches!(word, "on" | "ignoring") {
+                    last_word = before;
+                }
             } else if KEYWORDS.contains(&word) || AGGREGATIONS.contains(&word) {
                 // not a series
+                last_word = word;
             } else if next < b.len() && b[next] == b'(' {
                 // a function call
             } else {
@@ -312,6 +327,7 @@ pub fn metric_refs(expr: &str) -> Vec<MetricRef> {
                 out.push(MetricRef {
                     name: word.to_string(),
                     ranged: after < b.len() && b[after] == b'[',
+                    presence_only: matches!(before, "unless" | "and"),
                 });
             }
         } else {
