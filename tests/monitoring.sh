@@ -5,13 +5,15 @@
 #   amtool check-config / config routes test — the Alertmanager example and where each severity goes
 # Installs Debian's prometheus and prometheus-alertmanager when the tools are missing (as root);
 # under CI=true a tool that is still missing is a failure, elsewhere these checks are skipped.
-# Called by tests/run.sh before the cargo tests (tests/prometheus_e2e.rs needs `prometheus` too).
+# Called by tests/run.sh before the cargo tests, which also need these packages:
+# tests/prometheus_e2e.rs runs `prometheus`, tests/alertmanager_e2e.rs `prometheus-alertmanager`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MON=packaging/monitoring
 
 missing=()
-for tool in promtool:prometheus prometheus:prometheus amtool:prometheus-alertmanager; do
+for tool in promtool:prometheus prometheus:prometheus amtool:prometheus-alertmanager \
+    prometheus-alertmanager:prometheus-alertmanager; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -24,7 +26,7 @@ if [ ${#missing[@]} -gt 0 ]; then
             { apt-get update >/dev/null && apt-get install -y --no-install-recommends $packages >/dev/null; }
     fi
 fi
-for tool in promtool prometheus amtool; do
+for tool in promtool prometheus amtool prometheus-alertmanager; do
     if ! command -v "$tool" >/dev/null 2>&1; then
         if [ "${CI:-}" = true ]; then
             echo "FAIL: $tool is missing and could not be installed (apt-get install prometheus prometheus-alertmanager)" >&2

@@ -20,10 +20,11 @@ mod common;
 mod monitoring_support;
 
 use std::collections::BTreeSet;
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use monitoring_support::{KillOnDrop, TempDir, free_port};
 
 use common::*;
 use monitoring_support as m;
@@ -36,58 +37,6 @@ const METRICS_TOKEN: &str = "e2e-scrape-token-5d1c";
 const RATE_INTERVAL: &str = "4s";
 /// The breaker's open time in this test (`ARUBA_CIRCUIT_BREAKER_TIMEOUT`).
 const BREAKER_TIMEOUT_S: u64 = 2;
-
-/// A directory removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos();
-        let dir = std::env::temp_dir().join(format!("aruba-{name}-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn path(&self, rel: &str) -> PathBuf {
-        self.0.join(rel)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// A child process killed and reaped on drop.
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// A free port on 127.0.0.1 (bound and released; the next process binds it).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// `prometheus` on PATH.
-fn find_prometheus() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join("prometheus"))
-        .find(|p| p.is_file())
-}
 
 fn unix_now() -> f64 {
     SystemTime::now()
@@ -219,13 +168,7 @@ fn names_of(alerts: &[Value]) -> Vec<String> {
 
 #[tokio::test]
 async fn alerts_and_dashboard_work_in_a_real_prometheus() {
-    let Some(prometheus_bin) = find_prometheus() else {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!(
-                "`prometheus` is not on PATH (apt-get install prometheus; tests/monitoring.sh does)"
-            );
-        }
-        eprintln!("SKIPPED: `prometheus` is not on PATH (apt-get install prometheus)");
+    let Some(prometheus_bin) = m::tool("prometheus", "prometheus") else {
         return;
     };
     let dir = TempDir::new("prometheus-e2e");
