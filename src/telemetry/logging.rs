@@ -24,7 +24,7 @@ pub fn init(settings: &LogSettings) {
                 tracing_subscriber::fmt::layer()
                     .json()
                     .with_current_span(true)
-                    .with_span_list(false)
+                    .with_span_list(true)
                     .with_writer(std::io::stderr),
             )
             .try_init(),
