@@ -207,6 +207,12 @@ async fn start_monitoring(settings: HttpSettings, central: Arc<Central>, tools: 
             return;
         }
     };
+    // Before anything can fail: histogram samples must be drained whether or not the listener
+    // comes up and whether or not anyone scrapes it.
+    tokio::spawn(telemetry::metrics::upkeep(
+        handle.clone(),
+        telemetry::metrics::UPKEEP_INTERVAL,
+    ));
     let addr = settings.addr;
     let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(listener) => listener,

@@ -11,7 +11,7 @@
 mod common;
 
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use aruba_noc_mcp::simulator::{
     ClientStatus, DeviceStatus, DeviceType, SimulatorConfig, SimulatorHandle,
@@ -145,6 +145,14 @@ async fn soak_mixed_calls_with_injected_faults() {
         ..SimulatorConfig::default()
     });
     let mut env = env_for(&sim);
+    // The default configuration serves /metrics; nobody scrapes it here, which is how a desktop
+    // MCP client runs the server, and what once let histogram samples pile up.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    env.retain(|(k, _)| k != "ARUBA_METRICS_ADDR");
+    env.push(("ARUBA_METRICS_ADDR".into(), format!("127.0.0.1:{port}")));
     // The client-side limiter would otherwise pace this to Central's 100 calls a minute.
     env.push(("ARUBA_RATE_LIMIT_REQUESTS".into(), "1000000".into()));
     env.push(("ARUBA_RATE_LIMIT_WINDOW".into(), "1".into()));

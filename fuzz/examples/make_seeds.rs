@@ -86,7 +86,9 @@ fn matches_template(template: &str, path: &str) -> bool {
 fn resolve<'a>(spec: &'a Value, mut v: &'a Value) -> &'a Value {
     for _ in 0..8 {
         let Some(r) = v["$ref"].as_str() else { break };
-        let Some(path) = r.strip_prefix("#/") else { break };
+        let Some(path) = r.strip_prefix("#/") else {
+            break;
+        };
         v = path.split('/').fold(spec, |node, key| &node[key]);
     }
     v
@@ -141,19 +143,32 @@ fn synthesize(spec: &Value, schema: &Value, depth: u32) -> Value {
 fn openapi_examples(dir: &Path) -> Vec<(String, u16, Value)> {
     let mut out = Vec::new();
     let Ok(entries) = std::fs::read_dir(dir) else {
-        eprintln!("no OpenAPI directory at {}; skipping its examples", dir.display());
+        eprintln!(
+            "no OpenAPI directory at {}; skipping its examples",
+            dir.display()
+        );
         return out;
     };
     for entry in entries.filter_map(Result::ok) {
-        let Ok(text) = std::fs::read_to_string(entry.path()) else { continue };
-        let Ok(spec) = serde_json::from_str::<Value>(&text) else { continue };
-        let Some(paths) = spec["paths"].as_object() else { continue };
+        let Ok(text) = std::fs::read_to_string(entry.path()) else {
+            continue;
+        };
+        let Ok(spec) = serde_json::from_str::<Value>(&text) else {
+            continue;
+        };
+        let Some(paths) = spec["paths"].as_object() else {
+            continue;
+        };
         for (template, ops) in paths {
             let Some(ops) = ops.as_object() else { continue };
             for op in ops.values() {
-                let Some(responses) = op["responses"].as_object() else { continue };
+                let Some(responses) = op["responses"].as_object() else {
+                    continue;
+                };
                 for (code, response) in responses {
-                    let Ok(status) = code.parse::<u16>() else { continue };
+                    let Ok(status) = code.parse::<u16>() else {
+                        continue;
+                    };
                     let response = resolve(&spec, response);
                     let content = &response["content"]["application/json"];
                     if !content["example"].is_null() {
@@ -395,7 +410,12 @@ fn main() {
         }
     }
 
-    let status_of = |code: u16| harness::STATUSES.iter().position(|s| *s == code).unwrap_or(0) as u8;
+    let status_of = |code: u16| {
+        harness::STATUSES
+            .iter()
+            .position(|s| *s == code)
+            .unwrap_or(0) as u8
+    };
     let async_index = harness::catalogue()
         .iter()
         .position(|t| t.name() == "get_async_test_result")
@@ -403,7 +423,12 @@ fn main() {
     for (n, (status, body)) in task_bodies.iter().enumerate() {
         let mut seed = vec![async_index, status_of(*status), 0];
         seed.extend(body);
-        write_seed(&seeds.join("responses"), &format!("get_async_test_result-task-{n}"), &seed, &mut written);
+        write_seed(
+            &seeds.join("responses"),
+            &format!("get_async_test_result-task-{n}"),
+            &seed,
+            &mut written,
+        );
     }
 
     // Bad arguments for a few tools (one of each kind of mistake).
