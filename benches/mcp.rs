@@ -154,6 +154,9 @@ impl Options {
         }
         if o.full {
             o.plan = Plan::full();
+        } else if o.profile == "release" {
+            // `cargo test` builds the binary in the test (debug) profile.
+            o.profile = "debug (smoke run)".into();
         }
         if let Some(n) = rss_calls {
             o.plan.marks[2] = (n as u64).max(o.plan.marks[1]);
@@ -1330,7 +1333,7 @@ fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use metrics_exporter_prometheus::PrometheusRecorder;
 use rmcp::ServiceExt;
 
 use crate::central::{ApiRequest, Central, routes};
@@ -157,13 +158,29 @@ pub fn serve(cli: &Cli, simulate: bool, seed: u64, faults: &str) -> Result<(), F
     telemetry::logging::init(&config.log);
     let _simulator = simulate_if(&mut config, simulate, seed, faults)?;
     log_startup(&config);
+    let listener = HttpSettings::load(&config.metrics)?;
+    // The two largest start-up costs do not depend on each other: the metrics recorder's clock
+    // calibration (a busy loop) runs on a helper thread while this one generates the tools' JSON
+    // schemas and starts the HTTP workers.
+    let recorder = listener
+        .as_ref()
+        .map(|_| {
+            std::thread::Builder::new()
+                .name("metrics-setup".into())
+                .spawn(telemetry::metrics::build)
+        })
+        .transpose()
+        .map_err(other("cannot start the metrics set-up thread"))?;
     let registry = Registry::select(tools::catalogue(), &config.tools)
         .map_err(|e| Failure::Config(ConfigError::Usage(e.to_string())))?;
-    let listener = HttpSettings::load(&config.metrics)?;
     let central = Arc::new(
         Central::new(config.central.clone(), &config.resilience)
             .map_err(other("cannot start the HTTP workers"))?,
     );
+    let recorder = recorder.map(|thread| match thread.join() {
+        Ok(built) => built.map_err(|e| e.to_string()),
+        Err(_) => Err("the metrics set-up thread panicked".to_string()),
+    });
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),
         revision = telemetry::REVISION,
@@ -176,8 +193,8 @@ pub fn serve(cli: &Cli, simulate: bool, seed: u64, faults: &str) -> Result<(), F
     let server = NocServer::new(registry, Arc::clone(&central));
     let runtime = runtime()?;
     let result = runtime.block_on(async move {
-        if let Some(listener) = listener {
-            start_monitoring(listener, central, &tool_names).await;
+        if let (Some(listener), Some(recorder)) = (listener, recorder) {
+            start_monitoring(listener, recorder, central, &tool_names).await;
         }
         let service = match server.serve(rmcp::transport::stdio_pipes()).await {
             Ok(service) => service,
@@ -199,8 +216,15 @@ pub fn serve(cli: &Cli, simulate: bool, seed: u64, faults: &str) -> Result<(), F
 
 /// Installs the metrics recorder, starts the `/metrics` listener and the idle health prober.
 /// Nothing here stops MCP: a port in use or a second recorder is a warning.
-async fn start_monitoring(settings: HttpSettings, central: Arc<Central>, tools: &[String]) {
-    let handle = match telemetry::metrics::install(tools) {
+async fn start_monitoring(
+    settings: HttpSettings,
+    recorder: Result<PrometheusRecorder, String>,
+    central: Arc<Central>,
+    tools: &[String],
+) {
+    let installed =
+        recorder.and_then(|r| telemetry::metrics::install(r, tools).map_err(|e| e.to_string()));
+    let handle = match installed {
         Ok(handle) => handle,
         Err(e) => {
             tracing::warn!(error = %e, "metrics are unavailable: the recorder could not be installed");
