@@ -84,12 +84,16 @@ const TOOL_BUCKETS: &[f64] = &[
     0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0,
 ];
 
+/// How often histogram samples are folded into their buckets when nobody scrapes `/metrics`.
+pub const UPKEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Builds the Prometheus recorder, with real histograms (explicit buckets) for every `_seconds`
 /// metric, without installing it.
 ///
 /// Building it calibrates the clock the exporter stamps samples with (`quanta`: a busy loop of a
 /// few milliseconds, up to 200 ms on a noisy machine), the largest single cost of start-up, so
-/// `serve` builds it on a helper thread while the tool catalogue is generated.
+/// `serve` builds it on a helper thread while the tool catalogue is generated and answers
+/// `initialize` without waiting for it.
 pub fn build() -> Result<PrometheusRecorder, BuildError> {
     Ok(PrometheusBuilder::new()
         .set_buckets_for_metric(Matcher::Full(API_CALL_DURATION_SECONDS.into()), API_BUCKETS)?
