@@ -152,7 +152,7 @@ fn simulate_if(
 /// `serve [--simulate [--faults SPEC]]`: the MCP server on stdio until stdin closes.
 pub fn serve(cli: &Cli, simulate: bool, seed: u64, faults: &str) -> Result<(), Failure> {
     let mut config = load_config(cli)?;
-    telemetry::logging::init(&config.log);
+    let telemetry = telemetry::Telemetry::start(&config);
     let _simulator = simulate_if(&mut config, simulate, seed, faults)?;
     log_startup(&config);
     let registry = Registry::select(tools::catalogue(), &config.tools)
@@ -186,6 +186,8 @@ pub fn serve(cli: &Cli, simulate: bool, seed: u64, faults: &str) -> Result<(), F
     // A pending stdin read cannot be cancelled; do not wait for it.
     runtime.shutdown_timeout(Duration::from_millis(100));
     tracing::info!("stdin closed; exiting");
+    // The last analytics runs and spans, within ARUBA_ANALYTICS_TIMEOUT.
+    telemetry.shutdown();
     result
 }
 
