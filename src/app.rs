@@ -9,8 +9,10 @@ use rmcp::ServiceExt;
 use crate::central::{ApiRequest, Central, routes};
 use crate::cli::Cli;
 use crate::config::{Config, ConfigError, Inputs};
+use crate::health::{HealthEndpoints, IDLE_PROBE_INTERVAL, IdleProber};
 use crate::server::NocServer;
 use crate::telemetry;
+use crate::telemetry::http::HttpSettings;
 use crate::tools::{self, Registry};
 
 /// Why a command failed, and so its exit code.
@@ -152,25 +154,31 @@ fn simulate_if(
 /// `serve [--simulate [--faults SPEC]]`: the MCP server on stdio until stdin closes.
 pub fn serve(cli: &Cli, simulate: bool, seed: u64, faults: &str) -> Result<(), Failure> {
     let mut config = load_config(cli)?;
-    let telemetry = telemetry::Telemetry::start(&config);
+    let exporters = telemetry::Telemetry::start(&config);
     let _simulator = simulate_if(&mut config, simulate, seed, faults)?;
     log_startup(&config);
     let registry = Registry::select(tools::catalogue(), &config.tools)
         .map_err(|e| Failure::Config(ConfigError::Usage(e.to_string())))?;
+    let listener = HttpSettings::load(&config.metrics)?;
     let central = Arc::new(
         Central::new(config.central.clone(), &config.resilience)
             .map_err(other("cannot start the HTTP workers"))?,
     );
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),
+        revision = telemetry::REVISION,
         base_url = central.base_url(),
         tools = registry.len(),
         read_only = config.tools.read_only,
         "aruba-noc-mcp serving MCP on stdio"
     );
-    let server = NocServer::new(registry, central);
+    let tool_names: Vec<String> = registry.names().into_iter().collect();
+    let server = NocServer::new(registry, Arc::clone(&central));
     let runtime = runtime()?;
     let result = runtime.block_on(async move {
+        if let Some(listener) = listener {
+            start_monitoring(listener, central, &tool_names).await;
+        }
         let service = match server.serve(rmcp::transport::stdio_pipes()).await {
             Ok(service) => service,
             // The client closed stdin without initialising: a normal, if short, session.
@@ -187,8 +195,46 @@ pub fn serve(cli: &Cli, simulate: bool, seed: u64, faults: &str) -> Result<(), F
     runtime.shutdown_timeout(Duration::from_millis(100));
     tracing::info!("stdin closed; exiting");
     // The last analytics runs and spans, within ARUBA_ANALYTICS_TIMEOUT.
-    telemetry.shutdown();
+    exporters.shutdown();
     result
+}
+
+/// Installs the metrics recorder, starts the `/metrics` listener and the idle health prober.
+/// Nothing here stops MCP: a port in use or a second recorder is a warning.
+async fn start_monitoring(settings: HttpSettings, central: Arc<Central>, tools: &[String]) {
+    let handle = match telemetry::metrics::install(tools) {
+        Ok(handle) => handle,
+        Err(e) => {
+            tracing::warn!(error = %e, "metrics are unavailable: the recorder could not be installed");
+            return;
+        }
+    };
+    let addr = settings.addr;
+    let listener = match tokio::net::TcpListener::bind(addr).await {
+        Ok(listener) => listener,
+        Err(e) => {
+            tracing::warn!(
+                %addr,
+                error = %e,
+                "cannot listen for /metrics (ARUBA_METRICS_ADDR); is another instance running? MCP continues without it"
+            );
+            return;
+        }
+    };
+    let local = listener.local_addr().unwrap_or(addr);
+    tracing::info!(
+        addr = %local,
+        tls = settings.is_tls(),
+        bearer_auth = settings.has_token(),
+        "serving /metrics, /healthz and /readyz"
+    );
+    let endpoints = Arc::new(HealthEndpoints::new(Arc::clone(&central), handle));
+    tokio::spawn(telemetry::http::serve(
+        listener,
+        Arc::new(settings),
+        endpoints,
+    ));
+    tokio::spawn(IdleProber::new(IDLE_PROBE_INTERVAL).run(central));
 }
 
 /// `check [--simulate]`: one token request and one cheap API call, reported on stdout.

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 #[cfg(feature = "simulator")]
 pub mod demo;
+pub mod health;
 pub mod prompts;
 pub mod resilience;
 pub mod server;

@@ -21,6 +21,7 @@ use tracing::Instrument;
 
 use crate::central::Central;
 use crate::prompts;
+use crate::telemetry;
 use crate::tools::{Progress, Registry, ToolContext};
 
 /// Time a tool gets after its deadline to report the deadline error it got from Central.
@@ -131,7 +132,17 @@ impl ServerHandler for NocServer {
             std::process::id(),
             self.calls.fetch_add(1, Ordering::Relaxed) + 1
         );
-        let span = tracing::info_span!("tool_call", tool = %name, request_id = %context.id, call_id = %call_id);
+        let span = tracing::info_span!(
+            "tool_call",
+            tool = %name,
+            request_id = %context.id,
+            call_id = %call_id,
+            outcome = tracing::field::Empty,
+            error = tracing::field::Empty,
+            items = tracing::field::Empty,
+            truncated = tracing::field::Empty,
+            elapsed_ms = tracing::field::Empty,
+        );
         let progress = context
             .meta
             .get_progress_token()
@@ -140,6 +151,7 @@ impl ServerHandler for NocServer {
             .with_max_duration(spec.max_duration)
             .with_request(progress, context.ct.clone());
         let arguments = request.arguments.unwrap_or_default();
+        telemetry::analytics::attach_arguments(&span, &arguments);
         async move {
             let started = Instant::now();
             // Central::call keeps every upstream wait inside the deadline; this bound also covers
@@ -151,14 +163,12 @@ impl ServerHandler for NocServer {
                     "{name} did not finish within the call deadline (ARUBA_CALL_DEADLINE); Central is slow or unreachable, retry later"
                 ))]),
             };
-            let outcome = if result.is_error == Some(true) {
-                "error"
-            } else {
-                "ok"
-            };
+            let elapsed = started.elapsed();
+            let outcome = record_outcome(&tracing::Span::current(), &result, elapsed);
+            telemetry::metrics::record_tool_call(&name, outcome, elapsed);
             tracing::info!(
                 outcome,
-                elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+                elapsed_ms = elapsed.as_secs_f64() * 1000.0,
                 "tool call finished"
             );
             Ok(result.into())
@@ -166,4 +176,38 @@ impl ServerHandler for NocServer {
         .instrument(span)
         .await
     }
+}
+
+/// Records how a tool call ended on its span (`outcome`, `error`, `items`, `truncated`,
+/// `elapsed_ms`) and returns the outcome label, `ok` or `error`.
+fn record_outcome(
+    span: &tracing::Span,
+    result: &CallToolResult,
+    elapsed: std::time::Duration,
+) -> &'static str {
+    let failed = result.is_error == Some(true);
+    let outcome = if failed { "error" } else { "ok" };
+    span.record("outcome", outcome);
+    span.record("elapsed_ms", elapsed.as_secs_f64() * 1000.0);
+    if failed {
+        let message: String = result
+            .content
+            .iter()
+            .filter_map(|block| block.as_text().map(|t| t.text.as_str()))
+            .collect::<Vec<_>>()
+            .join(" ");
+        span.record("error", message.as_str());
+    } else if let Some(shape) = result
+        .structured_content
+        .as_ref()
+        .map(crate::tools::ResultShape::of)
+    {
+        if let Some(items) = shape.items {
+            span.record("items", items);
+        }
+        if let Some(truncated) = shape.truncated {
+            span.record("truncated", truncated);
+        }
+    }
+    outcome
 }

@@ -11,11 +11,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use tracing::Instrument;
 
 use super::error::{ApiError, ErrorEnvelope};
 use super::routes::encode_query_component;
 use super::transport::{HttpRequest, Method, Transport};
 use crate::config::{Credentials, Secret};
+use crate::telemetry::metrics as telemetry;
 
 /// Lifetime assumed when the token endpoint omits `expires_in` (HPE documents 2 hours).
 const DEFAULT_EXPIRES_IN: Duration = Duration::from_secs(7200);
@@ -47,6 +49,8 @@ pub struct TokenStatus {
     pub expires_in: Option<Duration>,
     /// Client credentials are configured, so tokens can be renewed.
     pub renewable: bool,
+    /// Why the last token request failed, until one succeeds.
+    pub last_error: Option<String>,
 }
 
 /// The token cache.
@@ -60,6 +64,7 @@ pub struct Auth {
     refresh: tokio::sync::Mutex<()>,
     generation: AtomicU64,
     token_requests: AtomicU64,
+    last_error: Mutex<Option<String>>,
 }
 
 impl Auth {
@@ -87,6 +92,7 @@ impl Auth {
             refresh: tokio::sync::Mutex::new(()),
             generation: AtomicU64::new(1),
             token_requests: AtomicU64::new(0),
+            last_error: Mutex::new(None),
         }
     }
 
@@ -117,6 +123,17 @@ impl Auth {
                 .and_then(|c| c.expires_at)
                 .map(|e| e.saturating_duration_since(now)),
             renewable: self.credentials.has_client_credentials(),
+            last_error: match self.last_error.lock() {
+                Ok(guard) => guard.clone(),
+                Err(poisoned) => poisoned.into_inner().clone(),
+            },
+        }
+    }
+
+    fn set_last_error(&self, error: Option<String>) {
+        match self.last_error.lock() {
+            Ok(mut guard) => *guard = error,
+            Err(poisoned) => *poisoned.into_inner() = error,
         }
     }
 
@@ -152,7 +169,7 @@ impl Auth {
         let _turn = self.refresh.lock().await;
         // Someone else may have refreshed while this call waited for its turn.
         if let Some(bearer) = self.fresh() {
-            metrics::counter!("oauth2_concurrent_refresh_prevented").increment(1);
+            metrics::counter!(telemetry::OAUTH2_CONCURRENT_REFRESH_PREVENTED).increment(1);
             return Ok(bearer);
         }
         let previous = self.snapshot();
@@ -185,7 +202,7 @@ impl Auth {
             && current.bearer.generation != rejected.generation
             && current.expires_at.is_none_or(|e| e > Instant::now())
         {
-            metrics::counter!("oauth2_concurrent_refresh_prevented").increment(1);
+            metrics::counter!(telemetry::OAUTH2_CONCURRENT_REFRESH_PREVENTED).increment(1);
             return Ok(current.bearer);
         }
         if !self.credentials.has_client_credentials() {
@@ -197,21 +214,40 @@ impl Auth {
         self.fetch(transport).await
     }
 
-    /// Requests a token from the token endpoint and caches it, counting the outcome. Callers
-    /// hold the refresh lock.
+    /// Requests a token from the token endpoint and caches it, counting the outcome, in a
+    /// `token_refresh` span. Callers hold the refresh lock.
     async fn fetch(&self, transport: &Transport) -> Result<Bearer, ApiError> {
+        let span = tracing::info_span!(
+            "token_refresh",
+            outcome = tracing::field::Empty,
+            status = tracing::field::Empty,
+            elapsed_ms = tracing::field::Empty,
+        );
         let started = Instant::now();
-        let result = self.request_token(transport).await;
+        let result = self.request_token(transport).instrument(span.clone()).await;
+        let elapsed = started.elapsed();
+        span.record("elapsed_ms", elapsed.as_secs_f64() * 1000.0);
         match &result {
             Ok(_) => {
-                metrics::counter!("oauth2_token_refreshes_total").increment(1);
-                metrics::histogram!("oauth2_token_refresh_duration_seconds")
-                    .record(started.elapsed().as_secs_f64());
+                span.record("outcome", "ok");
+                span.record("status", 200u16);
+                self.set_last_error(None);
+                metrics::counter!(telemetry::OAUTH2_TOKEN_REFRESHES_TOTAL).increment(1);
             }
             Err(error) => {
-                metrics::counter!("oauth2_token_refresh_failures").increment(1);
-                tracing::warn!(error = %error, "access token request failed");
+                span.record("outcome", "error");
+                if let Some(status) = error.status() {
+                    span.record("status", status);
+                }
+                self.set_last_error(Some(error.to_string()));
+                metrics::counter!(telemetry::OAUTH2_TOKEN_REFRESH_FAILURES).increment(1);
+                span.in_scope(|| tracing::warn!(error = %error, "access token request failed"));
             }
+        }
+        // Only requests that reached the token endpoint say something about its latency.
+        if !matches!(result, Err(ApiError::NotConfigured { .. })) {
+            metrics::histogram!(telemetry::OAUTH2_TOKEN_REFRESH_DURATION_SECONDS)
+                .record(elapsed.as_secs_f64());
         }
         result
     }

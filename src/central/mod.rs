@@ -23,7 +23,10 @@ pub mod routes;
 pub mod transport;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
+
+use tracing::Instrument;
 
 use tokio::time::Instant;
 
@@ -42,6 +45,7 @@ use crate::resilience::{
     AttemptFailure, CircuitBreaker, Decision, Outcome, RateLimiter, RetryPolicy, StopReason,
     Transition, clock,
 };
+use crate::telemetry::metrics::{self as telemetry, RequestEnd};
 
 /// One request to Central: a route, its path parameters, query and optional JSON body.
 #[derive(Debug, Clone)]
@@ -127,6 +131,29 @@ pub struct Central {
     limiter: RateLimiter,
     retry: RetryPolicy,
     retry_after_max: Duration,
+    observation: std::sync::Mutex<Option<Observation>>,
+    in_flight: AtomicUsize,
+}
+
+/// What the last request sent to Central showed about it: the passive health signal that
+/// real calls give for free (see `crate::health`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Observation {
+    /// When the request ended.
+    pub at: std::time::Instant,
+    /// The HTTP status, when Central answered.
+    pub status: Option<u16>,
+    /// How long the request took.
+    pub latency: Duration,
+    /// Why there was no answer (timeout, connection refused, …), when there was none.
+    pub error: Option<String>,
+}
+
+impl Observation {
+    /// Central answered, and not with a server error.
+    pub fn is_up(&self) -> bool {
+        self.status.is_some_and(|s| s < 500)
+    }
 }
 
 /// How one attempt ended: the failure to report, and what it means for retrying.
@@ -176,7 +203,29 @@ impl Central {
                 ..RetryPolicy::default()
             },
             retry_after_max: resilience.retry_after_max,
+            observation: std::sync::Mutex::new(None),
+            in_flight: AtomicUsize::new(0),
         })
+    }
+
+    /// What the most recent request to Central showed, if one was sent.
+    pub fn last_observation(&self) -> Option<Observation> {
+        match self.observation.lock() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Calls in progress (tool calls and probes).
+    pub fn calls_in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::Relaxed)
+    }
+
+    fn observe(&self, observation: Observation) {
+        match self.observation.lock() {
+            Ok(mut guard) => *guard = Some(observation),
+            Err(poisoned) => *poisoned.into_inner() = Some(observation),
+        }
     }
 
     /// The API gateway in use.
@@ -237,6 +286,7 @@ impl Central {
             deadline,
         };
 
+        let _in_flight = InFlight::enter(&self.in_flight);
         let started = Instant::now();
         let idempotent = request.route.method == Method::Get;
         let mut attempt = 0u32;
@@ -245,9 +295,36 @@ impl Central {
         let mut upstream_failure: Option<ApiError> = None;
         let outcome = loop {
             attempt += 1;
-            let failed = match self.attempt(&prepared, attempt).await {
-                Ok(response) => break Ok(response),
-                Err(failed) => failed,
+            let span = tracing::info_span!(
+                "central_request",
+                endpoint = request.route.template,
+                method = request.route.method.as_str(),
+                attempt,
+                status = tracing::field::Empty,
+                error_kind = tracing::field::Empty,
+                elapsed_ms = tracing::field::Empty,
+            );
+            let attempt_started = Instant::now();
+            let result = self
+                .attempt(&prepared, attempt)
+                .instrument(span.clone())
+                .await;
+            span.record(
+                "elapsed_ms",
+                attempt_started.elapsed().as_secs_f64() * 1000.0,
+            );
+            let failed = match result {
+                Ok(response) => {
+                    span.record("status", response.status);
+                    break Ok(response);
+                }
+                Err(failed) => {
+                    if let Some(status) = failed.error.status() {
+                        span.record("status", status);
+                    }
+                    span.record("error_kind", failed.error.kind());
+                    failed
+                }
             };
             if matches!(
                 failed.error,
@@ -275,7 +352,7 @@ impl Central {
             ) {
                 Decision::RetryAfter(wait) => {
                     upstream_failure = Some(failed.error.clone());
-                    metrics::counter!("api_retries_total", "endpoint" => request.route.template, "method" => request.route.method.as_str()).increment(1);
+                    metrics::counter!(telemetry::API_RETRIES_TOTAL, "endpoint" => request.route.template, "method" => request.route.method.as_str()).increment(1);
                     tracing::info!(
                         endpoint = request.route.template,
                         method = request.route.method.as_str(),
@@ -351,12 +428,13 @@ impl Central {
         })?;
         match self.limiter.acquire(p.deadline).await {
             Ok(waited) if !waited.is_zero() => {
-                metrics::counter!("rate_limiter_throttled_requests").increment(1);
-                metrics::histogram!("rate_limiter_wait_time_seconds").record(waited.as_secs_f64());
+                metrics::counter!(telemetry::RATE_LIMITER_THROTTLED_REQUESTS).increment(1);
+                metrics::histogram!(telemetry::RATE_LIMITER_WAIT_TIME_SECONDS)
+                    .record(waited.as_secs_f64());
             }
             Ok(_) => {}
             Err(source) => {
-                metrics::counter!("rate_limiter_throttled_requests").increment(1);
+                metrics::counter!(telemetry::RATE_LIMITER_THROTTLED_REQUESTS).increment(1);
                 return Err(AttemptError::permanent(ApiError::Throttled {
                     call: p.call.to_string(),
                     source,
@@ -439,6 +517,9 @@ impl Central {
             }
         };
         if let Some(outcome) = outcome {
+            if outcome == Outcome::Failure {
+                metrics::counter!(telemetry::CIRCUIT_BREAKER_FAILURES).increment(1);
+            }
             let probe = permit.is_probe();
             if let Some(transition) = permit.record(outcome, clock::now_ms()) {
                 self.log_transition(transition, p.request.route.template);
@@ -483,7 +564,10 @@ impl Central {
             body: p.body.clone(),
             timeout: self.settings.api_timeout.min(remaining),
         };
-        match tokio::time::timeout_at(p.deadline, self.transport.send(request)).await {
+        let started = std::time::Instant::now();
+        let sent = tokio::time::timeout_at(p.deadline, self.transport.send(request)).await;
+        self.record_request(p.request.route, &sent, started.elapsed());
+        match sent {
             Err(_) => Err(deadline_error()),
             Ok(Err(TransportError::Timeout(_))) if bounded_by_deadline => Err(deadline_error()),
             Ok(Ok(response)) => Ok(response),
@@ -507,6 +591,38 @@ impl Central {
         }
     }
 
+    /// Counts one request in the call metrics and keeps what it showed about Central. Requests
+    /// that never left this process (busy queue, stopped workers) are not API calls.
+    fn record_request(
+        &self,
+        route: Route,
+        sent: &Result<Result<HttpResponse, TransportError>, tokio::time::error::Elapsed>,
+        latency: Duration,
+    ) {
+        let end = match sent {
+            Err(_) | Ok(Err(TransportError::Timeout(_))) => RequestEnd::Timeout,
+            Ok(Ok(response)) => RequestEnd::Status(response.status),
+            Ok(Err(TransportError::Connect(_))) => RequestEnd::ConnectError,
+            Ok(Err(TransportError::Io(_))) => RequestEnd::IoError,
+            Ok(Err(TransportError::BodyTooLarge { .. })) => RequestEnd::Oversize,
+            Ok(Err(TransportError::Busy { .. } | TransportError::Stopped)) => return,
+        };
+        telemetry::record_api_request(&route, end, latency);
+        let (status, error) = match (end, sent) {
+            (RequestEnd::Status(code), _) => (Some(code), None),
+            // Central answered, only too much: it is up.
+            (RequestEnd::Oversize, _) => (Some(200), None),
+            (_, Ok(Err(e))) => (None, Some(e.to_string())),
+            _ => (None, Some("no answer before the call deadline".to_string())),
+        };
+        self.observe(Observation {
+            at: std::time::Instant::now(),
+            status,
+            latency,
+            error,
+        });
+    }
+
     /// The wait Central asked for: `Retry-After`, else (on a 429) `X-RateLimit-Reset`; capped.
     fn server_wait(&self, response: &HttpResponse) -> Option<Duration> {
         let now = SystemTime::now();
@@ -527,7 +643,7 @@ impl Central {
     fn log_transition(&self, transition: Transition, endpoint: &'static str) {
         match transition {
             Transition::Opened => {
-                metrics::counter!("circuit_breaker_opens_total").increment(1);
+                metrics::counter!(telemetry::CIRCUIT_BREAKER_OPENS_TOTAL).increment(1);
                 tracing::warn!(
                     endpoint,
                     failures = self.breaker.threshold(),
@@ -536,15 +652,31 @@ impl Central {
                 );
             }
             Transition::Reopened => {
-                metrics::counter!("circuit_breaker_opens_total").increment(1);
-                metrics::counter!("circuit_breaker_half_open_failure").increment(1);
+                metrics::counter!(telemetry::CIRCUIT_BREAKER_OPENS_TOTAL).increment(1);
+                metrics::counter!(telemetry::CIRCUIT_BREAKER_HALF_OPEN_FAILURE).increment(1);
                 tracing::warn!(endpoint, "circuit breaker probe failed; breaker re-opened");
             }
             Transition::Closed => {
-                metrics::counter!("circuit_breaker_half_open_success").increment(1);
+                metrics::counter!(telemetry::CIRCUIT_BREAKER_HALF_OPEN_SUCCESS).increment(1);
                 tracing::info!(endpoint, "circuit breaker probe succeeded; breaker closed");
             }
         }
+    }
+}
+
+/// Counts a call in progress for as long as it lives.
+struct InFlight<'a>(&'a AtomicUsize);
+
+impl<'a> InFlight<'a> {
+    fn enter(counter: &'a AtomicUsize) -> InFlight<'a> {
+        counter.fetch_add(1, Ordering::Relaxed);
+        InFlight(counter)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

@@ -121,11 +121,14 @@ impl RateLimiter {
     }
 
     /// Waits for a token without blocking the runtime or holding a lock. Fails at once when the
-    /// token would come after `deadline`. Returns how long it waited.
+    /// token would come after `deadline`. Returns how long it waited: exactly zero when a token
+    /// was there at once, so callers can count only the requests that really waited.
     pub async fn acquire(&self, deadline: Instant) -> Result<Duration, LimiterError> {
         let started = Instant::now();
+        let mut waited = false;
         loop {
             match self.try_acquire() {
+                Ok(()) if !waited => return Ok(Duration::ZERO),
                 Ok(()) => return Ok(started.elapsed()),
                 Err(wait) => {
                     if Instant::now() + wait > deadline {
@@ -136,6 +139,7 @@ impl RateLimiter {
                         });
                     }
                     tokio::time::sleep(wait).await;
+                    waited = true;
                 }
             }
         }

@@ -209,8 +209,8 @@ impl LangSmith {
         })
     }
 
-    /// Queues the session's end and asks the thread to send everything and stop.
-    pub fn begin_shutdown(&self) {
+    /// Queues the session's end and asks the thread to send everything and stop by `deadline`.
+    pub fn begin_shutdown(&self, deadline: Instant) {
         self.exporter.offer(
             Item::SessionEnd {
                 end: SystemTime::now(),
@@ -219,7 +219,7 @@ impl LangSmith {
             },
             1,
         );
-        self.exporter.begin_shutdown();
+        self.exporter.begin_shutdown(deadline);
     }
 
     /// Waits for the last batch until `deadline`; true when it was sent (or dropped) in time.

@@ -68,6 +68,8 @@ struct Shared {
     dropped: AtomicU64,
     /// Items delivered since start.
     sent: AtomicU64,
+    /// When shutting down: the moment the process stops waiting for this exporter.
+    deadline: Mutex<Option<Instant>>,
     /// Set when the thread has sent its last batch.
     done: Mutex<bool>,
     finished: Condvar,
@@ -85,6 +87,32 @@ pub struct Exporter<T> {
 /// Why items were dropped (the `reason` label).
 pub const DROP_REASONS: &[&str] = &["queue_full", "send_failed", "rejected"];
 
+/// Describes the exporters' counters and creates them at 0 (called when the Prometheus recorder
+/// is installed, whether or not an exporter runs, so a dashboard never sees them missing).
+pub fn describe_and_preinitialise() {
+    use super::{analytics, otlp};
+    metrics::describe_counter!(
+        analytics::DROPPED_METRIC,
+        "LangSmith runs not delivered, by reason (queue_full, send_failed, rejected)."
+    );
+    metrics::describe_counter!(
+        analytics::SENT_METRIC,
+        "LangSmith runs delivered (POST /runs/batch answered 2xx or 409)."
+    );
+    metrics::describe_counter!(
+        otlp::DROPPED_METRIC,
+        "OTLP spans not delivered, by reason (queue_full, send_failed, rejected)."
+    );
+    metrics::describe_counter!(otlp::SENT_METRIC, "OTLP spans delivered.");
+    for dropped in [analytics::DROPPED_METRIC, otlp::DROPPED_METRIC] {
+        for reason in DROP_REASONS {
+            metrics::counter!(dropped, "reason" => *reason).absolute(0);
+        }
+    }
+    metrics::counter!(analytics::SENT_METRIC).absolute(0);
+    metrics::counter!(otlp::SENT_METRIC).absolute(0);
+}
+
 impl<T: Send + 'static> Exporter<T> {
     /// Starts the exporter thread for `endpoint` with `encoder`.
     pub fn start<E>(endpoint: Endpoint, encoder: E) -> std::io::Result<Exporter<T>>
@@ -93,10 +121,6 @@ impl<T: Send + 'static> Exporter<T> {
     {
         let (sender, receiver) = sync_channel(endpoint.queue.max(1));
         let shared = Arc::new(Shared::default());
-        for reason in DROP_REASONS {
-            metrics::counter!(endpoint.dropped_metric, "reason" => *reason).increment(0);
-        }
-        metrics::counter!(endpoint.sent_metric).increment(0);
         let name = endpoint.name;
         let dropped_metric = endpoint.dropped_metric;
         let agent: ureq::Agent = ureq::Agent::config_builder()
@@ -141,8 +165,13 @@ impl<T: Send + 'static> Exporter<T> {
         }
     }
 
-    /// Asks the thread to send what it holds and stop; returns at once.
-    pub fn begin_shutdown(&self) {
+    /// Asks the thread to send what it holds and stop, retrying only while it can finish before
+    /// `deadline`; returns at once.
+    pub fn begin_shutdown(&self, deadline: Instant) {
+        match self.shared.deadline.lock() {
+            Ok(mut guard) => *guard = Some(deadline),
+            Err(poisoned) => *poisoned.into_inner() = Some(deadline),
+        }
         self.shared.stop.store(true, Ordering::SeqCst);
         // A full queue means the thread is busy and will see the flag after this item.
         let _ = self.sender.try_send(Message::Wake);
@@ -268,10 +297,25 @@ impl<E: Encoder> Worker<E> {
         }
     }
 
+    /// The shutdown deadline, once shutdown began.
+    fn deadline(&self) -> Option<Instant> {
+        match self.shared.deadline.lock() {
+            Ok(guard) => *guard,
+            Err(poisoned) => *poisoned.into_inner(),
+        }
+    }
+
     fn deliver(&mut self, body: &[u8], weight: u64, last: bool) {
         let mut backoff = FIRST_BACKOFF;
         for attempt in 1..=ATTEMPTS {
-            match self.post(body) {
+            let deadline = self.deadline();
+            if let Some(deadline) = deadline
+                && deadline <= Instant::now()
+            {
+                self.drop_batch(weight, "send_failed", "no time left before exit");
+                return;
+            }
+            match self.post(body, deadline) {
                 Delivery::Delivered => {
                     metrics::counter!(self.endpoint.sent_metric).increment(weight);
                     self.shared.sent.fetch_add(weight, Ordering::Relaxed);
@@ -287,20 +331,25 @@ impl<E: Encoder> Worker<E> {
                     return;
                 }
                 Delivery::Retry(why) => {
-                    // At shutdown there is no time for backoff: one try, then drop.
-                    if attempt == ATTEMPTS || last || self.shared.stop.load(Ordering::SeqCst) {
+                    let wait = backoff.mul_f64(0.75 + fastrand::f64() * 0.5);
+                    // At shutdown, retry only when the wait still ends before the deadline.
+                    let no_time = match self.deadline() {
+                        Some(deadline) => Instant::now() + wait >= deadline,
+                        None => last,
+                    };
+                    if attempt == ATTEMPTS || no_time {
                         self.drop_batch(weight, "send_failed", &why);
                         return;
                     }
-                    let jitter = 0.75 + fastrand::f64() * 0.5;
-                    std::thread::sleep(backoff.mul_f64(jitter));
+                    std::thread::sleep(wait);
                     backoff *= 2;
                 }
             }
         }
     }
 
-    fn post(&self, body: &[u8]) -> Delivery {
+    /// One POST of `body`, given up at `deadline` when shutting down.
+    fn post(&self, body: &[u8], deadline: Option<Instant>) -> Delivery {
         let mut request = self
             .agent
             .post(&self.endpoint.url)
@@ -308,6 +357,15 @@ impl<E: Encoder> Worker<E> {
         for (name, value) in &self.endpoint.headers {
             request = request.header(name.as_str(), value.expose());
         }
+        let timeout = deadline.map_or(self.endpoint.timeout, |d| {
+            self.endpoint
+                .timeout
+                .min(d.saturating_duration_since(Instant::now()))
+        });
+        let request = request
+            .config()
+            .timeout_global(Some(timeout.max(Duration::from_millis(1))))
+            .build();
         match request.send(body) {
             Ok(mut response) => {
                 let status = response.status().as_u16();
@@ -451,7 +509,7 @@ mod tests {
         while exporter.sent() < 4 && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(20));
         }
-        exporter.begin_shutdown();
+        exporter.begin_shutdown(Instant::now() + Duration::from_secs(5));
         assert!(exporter.wait(Instant::now() + Duration::from_secs(5)));
         let seen = server.join().unwrap();
         assert_eq!(exporter.sent(), 4);
@@ -476,7 +534,7 @@ mod tests {
         assert_eq!(exporter.dropped(), 2);
         let seen = server.join().unwrap();
         assert_eq!(seen.len(), 1, "one request, no retry");
-        exporter.begin_shutdown();
+        exporter.begin_shutdown(Instant::now() + Duration::from_secs(5));
         assert!(exporter.wait(Instant::now() + Duration::from_secs(5)));
     }
 
@@ -512,7 +570,7 @@ mod tests {
             "offer never waits"
         );
         assert_eq!(exporter.dropped(), 7, "3 queued, 7 dropped");
-        exporter.begin_shutdown();
+        exporter.begin_shutdown(Instant::now());
         hold.join().unwrap();
     }
 
@@ -535,7 +593,7 @@ mod tests {
         )
         .unwrap();
         exporter.offer(1, 1);
-        exporter.begin_shutdown();
+        exporter.begin_shutdown(Instant::now() + Duration::from_secs(1));
         let started = Instant::now();
         let finished = exporter.wait(Instant::now() + Duration::from_millis(300));
         assert!(!finished);

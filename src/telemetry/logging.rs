@@ -53,14 +53,13 @@ where
         .filter
         .parse()
         .unwrap_or_else(|_| Targets::new().with_default(tracing::Level::INFO));
-    let contract_spans =
-        filter_fn(is_contract_span).with_max_level_hint(tracing::Level::INFO);
+    let contract_spans = filter_fn(is_contract_span).with_max_level_hint(tracing::Level::INFO);
     let log_filter = targets.or(contract_spans);
     let log_layer = match settings.format {
         LogFormat::Json => tracing_subscriber::fmt::layer()
             .json()
             .with_current_span(true)
-            .with_span_list(false)
+            .with_span_list(true)
             .with_writer(writer)
             .map_event_format(|f| TraceIds {
                 inner: f,
@@ -79,9 +78,7 @@ where
             .boxed(),
     };
     let span_layer = spans.map(|layer| {
-        layer.with_filter(
-            filter_fn(is_contract_span).with_max_level_hint(tracing::Level::INFO),
-        )
+        layer.with_filter(filter_fn(is_contract_span).with_max_level_hint(tracing::Level::INFO))
     });
     tracing_subscriber::registry()
         .with(log_layer)

@@ -1,5 +1,17 @@
-//! Telemetry: logs, and the opt-in exporters that observe the contract's spans (LangSmith
-//! tool-usage runs, OTLP traces).
+//! Telemetry: structured logs, the Prometheus metrics and their HTTP listener, and the opt-in
+//! exporters that observe the contract's spans (LangSmith tool-usage runs, OTLP traces).
+//!
+//! | module | its one job |
+//! |---|---|
+//! | [`logging`] | the tracing subscriber: JSON or text lines on stderr (per-layer filter, trace ids) |
+//! | [`metrics`] | every metric name, help text and bucket; the recorder; recording helpers |
+//! | [`process`] | the standard `process_*` metrics, read from `/proc` at scrape time |
+//! | [`http`] | the `/metrics`, `/healthz`, `/readyz` listener (bearer auth, TLS, limits) |
+//! | [`spans`] | bookkeeping of the `tool_call` / `central_request` / `token_refresh` spans |
+//! | [`analytics`] | LangSmith runs, argument redaction |
+//! | [`otlp`] | OTLP/HTTP JSON spans |
+//! | [`export`] | the exporters' bounded queue and background sender thread |
+//! | [`ids`] | UUIDv7, trace/span ids, RFC 3339 and `dotted_order` times |
 //!
 //! [`Telemetry::start`] installs the log subscriber and, when LangSmith or OTLP is configured,
 //! the [`spans::SpanLayer`] with its exporters; [`Telemetry::shutdown`] flushes them with a
@@ -7,15 +19,21 @@
 
 pub mod analytics;
 pub mod export;
+pub mod http;
 pub mod ids;
 pub mod logging;
+pub mod metrics;
 pub mod otlp;
+pub mod process;
 pub mod spans;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::config::Config;
+
+/// The git revision this binary was built from (`unknown` outside a checkout).
+pub const REVISION: &str = env!("ARUBA_NOC_MCP_REVISION");
 
 /// The running exporters (none when analytics and tracing are off).
 #[derive(Debug, Default)]
@@ -105,13 +123,13 @@ impl Telemetry {
     /// Sends what is queued (and closes the LangSmith session run), waiting at most
     /// `ARUBA_ANALYTICS_TIMEOUT` for both exporters together.
     pub fn shutdown(&self) {
+        let deadline = Instant::now() + self.wait;
         if let Some(sink) = &self.langsmith {
-            sink.begin_shutdown();
+            sink.begin_shutdown(deadline);
         }
         if let Some(sink) = &self.otlp {
-            sink.begin_shutdown();
+            sink.begin_shutdown(deadline);
         }
-        let deadline = Instant::now() + self.wait;
         if let Some(sink) = &self.langsmith {
             sink.wait(deadline);
         }

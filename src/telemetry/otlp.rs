@@ -56,9 +56,9 @@ impl Otlp {
         })
     }
 
-    /// Asks the thread to send everything and stop.
-    pub fn begin_shutdown(&self) {
-        self.exporter.begin_shutdown();
+    /// Asks the thread to send everything and stop by `deadline`.
+    pub fn begin_shutdown(&self, deadline: Instant) {
+        self.exporter.begin_shutdown(deadline);
     }
 
     /// Waits for the last batch until `deadline`.

@@ -374,6 +374,11 @@ where
                 )
             })
         });
+        // Only tool calls and what they cause are exported: upstream requests of the idle health
+        // prober are Prometheus' business, not tool-usage analytics.
+        if parent.is_none() && kind != SpanKind::ToolCall {
+            return;
+        }
         let start = ids::to_micros(SystemTime::now());
         let run_id = Uuid::v7(start);
         let segment = ids::dotted_segment(start, run_id);
@@ -581,17 +586,38 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn spans_outside_a_tool_call_hang_under_the_session_and_others_are_ignored() {
+    fn only_tool_calls_and_their_children_are_exported() {
         let (session, spans) = capture(|| {
             let other = tracing::info_span!("something_else");
             other.in_scope(|| {
-                let _req = tracing::info_span!("central_request", endpoint = "/x", method = "GET");
+                let req = tracing::info_span!("central_request", endpoint = "/x", method = "GET");
+                req.in_scope(|| {
+                    let _refresh = tracing::info_span!("token_refresh");
+                });
+                let tool = tracing::info_span!("tool_call", tool = "t", call_id = "c");
+                tool.in_scope(|| {
+                    // An unrelated span in between does not break the parent chain.
+                    let inner = tracing::info_span!("inner");
+                    inner.in_scope(|| {
+                        let _req =
+                            tracing::info_span!("central_request", endpoint = "/y", method = "GET");
+                    });
+                });
             });
         });
-        assert_eq!(spans.len(), 1);
-        assert_eq!(spans[0].parent_run_id, session.id);
-        assert_eq!(spans[0].parent_span_id, None);
-        assert_eq!(spans[0].call, None);
-        assert!(spans[0].duration() < Duration::from_secs(5));
+        assert_eq!(
+            spans.len(),
+            2,
+            "the probe-like request and its refresh are not exported"
+        );
+        let (req, tool) = (&spans[0], &spans[1]);
+        assert_eq!(req.str("endpoint"), Some("/y"));
+        assert_eq!(req.parent_span_id, Some(tool.span_id));
+        assert_eq!(tool.parent_run_id, session.id);
+        assert_eq!(tool.parent_span_id, None);
+        assert!(
+            tool.duration() < Duration::from_secs(5),
+            "no elapsed_ms: time until close"
+        );
     }
 }

@@ -28,6 +28,7 @@ pub mod health;
 pub mod inventory;
 pub mod radios;
 pub mod scope;
+pub mod shape;
 pub mod site_details;
 pub mod sites;
 pub mod switches;
@@ -51,6 +52,8 @@ use rmcp::service::Peer;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio_util::sync::CancellationToken;
+
+pub use shape::ResultShape;
 
 use crate::central::{ApiError, Central};
 use crate::config::ToolSettings;

@@ -128,3 +128,4 @@ pub fn query<'a>(entry: &'a JournalEntry, name: &str) -> Option<&'a str> {
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.as_str())
 }
+pub mod receiver;

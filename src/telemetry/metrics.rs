@@ -1,0 +1,393 @@
+//! Every metric this server exports: names (the monitoring plan's, exactly), help texts, units,
+//! histogram buckets, the recorder, pre-initialised series, and the recording helpers the rest of
+//! the code calls where events happen.
+//!
+//! Labels are bounded: `endpoint` is a route template from [`routes::ALL`] (never a serial or a
+//! filled-in path), `method` is GET or POST, `status_code` an HTTP status or one of
+//! [`NO_ANSWER_LABELS`], `tool` a tool name from the catalogue, `outcome` `ok` or `error`.
+
+use std::time::Duration;
+
+use metrics::{Unit, counter, describe_counter, describe_gauge, describe_histogram, gauge};
+use metrics_exporter_prometheus::{BuildError, Matcher, PrometheusBuilder, PrometheusHandle};
+
+use crate::central::routes::{self, Route};
+
+/// Total HTTP requests sent to Central (every attempt), by `endpoint` and `method`.
+pub const API_CALLS_TOTAL: &str = "api_calls_total";
+/// Requests Central answered with 2xx.
+pub const API_CALLS_SUCCESS: &str = "api_calls_success";
+/// Requests that failed, by `status_code`.
+pub const API_CALLS_FAILURE: &str = "api_calls_failure";
+/// Duration of one request to Central.
+pub const API_CALL_DURATION_SECONDS: &str = "api_call_duration_seconds";
+/// Retries of a Central call.
+pub const API_RETRIES_TOTAL: &str = "api_retries_total";
+/// Successful token requests.
+pub const OAUTH2_TOKEN_REFRESHES_TOTAL: &str = "oauth2_token_refreshes_total";
+/// Failed token requests.
+pub const OAUTH2_TOKEN_REFRESH_FAILURES: &str = "oauth2_token_refresh_failures";
+/// Duration of one token request.
+pub const OAUTH2_TOKEN_REFRESH_DURATION_SECONDS: &str = "oauth2_token_refresh_duration_seconds";
+/// Token requests avoided because a concurrent caller had just refreshed.
+pub const OAUTH2_CONCURRENT_REFRESH_PREVENTED: &str = "oauth2_concurrent_refresh_prevented";
+/// Seconds until the cached token expires.
+pub const TOKEN_EXPIRY_BUFFER_SECONDS: &str = "token_expiry_buffer_seconds";
+/// Breaker state: 0 closed, 1 open, 2 half-open.
+pub const CIRCUIT_BREAKER_STATE: &str = "circuit_breaker_state";
+/// Failures the breaker counted.
+pub const CIRCUIT_BREAKER_FAILURES: &str = "circuit_breaker_failures";
+/// Times the breaker opened (re-opening after a failed probe included).
+pub const CIRCUIT_BREAKER_OPENS_TOTAL: &str = "circuit_breaker_opens_total";
+/// Half-open probes that succeeded.
+pub const CIRCUIT_BREAKER_HALF_OPEN_SUCCESS: &str = "circuit_breaker_half_open_success";
+/// Half-open probes that failed.
+pub const CIRCUIT_BREAKER_HALF_OPEN_FAILURE: &str = "circuit_breaker_half_open_failure";
+/// Requests the token bucket would admit now.
+pub const RATE_LIMITER_TOKENS_AVAILABLE: &str = "rate_limiter_tokens_available";
+/// The token bucket's capacity.
+pub const RATE_LIMITER_CAPACITY: &str = "rate_limiter_capacity";
+/// Time a request waited for a token.
+pub const RATE_LIMITER_WAIT_TIME_SECONDS: &str = "rate_limiter_wait_time_seconds";
+/// Requests that had to wait for a token (or gave up waiting).
+pub const RATE_LIMITER_THROTTLED_REQUESTS: &str = "rate_limiter_throttled_requests";
+/// Overall health: 1 healthy or degraded, 0 unhealthy.
+pub const HEALTH_CHECK_STATUS: &str = "health_check_status";
+/// Share of dependencies (token endpoint, Central API) that are up, 0..1.
+pub const HEALTH_CHECK_DEPENDENCIES_UP: &str = "health_check_dependencies_up";
+/// Build metadata, value 1.
+pub const BUILD_INFO: &str = "aruba_noc_mcp_build_info";
+/// Whether Central answered the last request (or probe) without a 5xx: 1 or 0.
+pub const ARUBA_CENTRAL_UP: &str = "aruba_central_up";
+/// MCP tool calls by `tool` and `outcome`.
+pub const MCP_TOOL_CALLS_TOTAL: &str = "mcp_tool_calls_total";
+/// Duration of MCP tool calls by `tool`.
+pub const MCP_TOOL_CALL_DURATION_SECONDS: &str = "mcp_tool_call_duration_seconds";
+
+/// `status_code` values for requests that got no HTTP answer.
+pub const NO_ANSWER_LABELS: [&str; 4] = ["timeout", "connect_error", "io_error", "oversize"];
+
+/// Central request latency: fast loopback to the 60 s worst case.
+const API_BUCKETS: &[f64] = &[
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
+];
+/// Token endpoint latency; the plan alerts at p95 > 2 s.
+const TOKEN_BUCKETS: &[f64] = &[0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0];
+/// Limiter waits: from a millisecond to a minute (Retry-After pauses); the plan alerts at p95 > 1 s.
+const WAIT_BUCKETS: &[f64] = &[
+    0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
+];
+/// Tool calls: local validation errors in microseconds to diagnostics that wait minutes.
+const TOOL_BUCKETS: &[f64] = &[
+    0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0,
+];
+
+/// Installs the Prometheus recorder for the process, with real histograms (explicit buckets)
+/// for every `_seconds` metric, describes every metric and pre-initialises the series alerts use.
+///
+/// Fails when a recorder is already installed.
+pub fn install(tools: &[String]) -> Result<PrometheusHandle, BuildError> {
+    let handle = PrometheusBuilder::new()
+        .set_buckets_for_metric(Matcher::Full(API_CALL_DURATION_SECONDS.into()), API_BUCKETS)?
+        .set_buckets_for_metric(
+            Matcher::Full(OAUTH2_TOKEN_REFRESH_DURATION_SECONDS.into()),
+            TOKEN_BUCKETS,
+        )?
+        .set_buckets_for_metric(
+            Matcher::Full(RATE_LIMITER_WAIT_TIME_SECONDS.into()),
+            WAIT_BUCKETS,
+        )?
+        .set_buckets_for_metric(
+            Matcher::Full(MCP_TOOL_CALL_DURATION_SECONDS.into()),
+            TOOL_BUCKETS,
+        )?
+        .install_recorder()?;
+    describe();
+    preinitialise(routes::ALL, tools);
+    crate::telemetry::export::describe_and_preinitialise();
+    Ok(handle)
+}
+
+/// Registers the help text and unit of every metric.
+pub fn describe() {
+    describe_counter!(
+        API_CALLS_TOTAL,
+        "HTTP requests sent to Aruba Central (each attempt), by route template and method."
+    );
+    describe_counter!(
+        API_CALLS_SUCCESS,
+        "Requests to Aruba Central answered with a 2xx status."
+    );
+    describe_counter!(
+        API_CALLS_FAILURE,
+        "Requests to Aruba Central that failed, by HTTP status code (or timeout, connect_error, io_error, oversize)."
+    );
+    describe_histogram!(
+        API_CALL_DURATION_SECONDS,
+        Unit::Seconds,
+        "Duration of one HTTP request to Aruba Central."
+    );
+    describe_counter!(
+        API_RETRIES_TOTAL,
+        "Retries of Aruba Central calls after a transient failure, by route template."
+    );
+    describe_counter!(
+        OAUTH2_TOKEN_REFRESHES_TOTAL,
+        "Access tokens obtained from the OAuth2 token endpoint."
+    );
+    describe_counter!(
+        OAUTH2_TOKEN_REFRESH_FAILURES,
+        "Failed requests to the OAuth2 token endpoint."
+    );
+    describe_histogram!(
+        OAUTH2_TOKEN_REFRESH_DURATION_SECONDS,
+        Unit::Seconds,
+        "Duration of one request to the OAuth2 token endpoint."
+    );
+    describe_counter!(
+        OAUTH2_CONCURRENT_REFRESH_PREVENTED,
+        "Token requests avoided because a concurrent call had just obtained a token (single-flight)."
+    );
+    describe_gauge!(
+        TOKEN_EXPIRY_BUFFER_SECONDS,
+        Unit::Seconds,
+        "Seconds until the cached access token expires (0 when none is cached or it has expired)."
+    );
+    describe_gauge!(
+        CIRCUIT_BREAKER_STATE,
+        "Circuit breaker state: 0 closed, 1 open, 2 half-open."
+    );
+    describe_counter!(
+        CIRCUIT_BREAKER_FAILURES,
+        "Failures of Aruba Central counted by the circuit breaker (5xx, timeouts, connection errors)."
+    );
+    describe_counter!(
+        CIRCUIT_BREAKER_OPENS_TOTAL,
+        "Times the circuit breaker opened, re-opening after a failed probe included."
+    );
+    describe_counter!(
+        CIRCUIT_BREAKER_HALF_OPEN_SUCCESS,
+        "Half-open probe calls that succeeded and closed the breaker."
+    );
+    describe_counter!(
+        CIRCUIT_BREAKER_HALF_OPEN_FAILURE,
+        "Half-open probe calls that failed and re-opened the breaker."
+    );
+    describe_gauge!(
+        RATE_LIMITER_TOKENS_AVAILABLE,
+        "Requests the client-side token bucket would admit right now."
+    );
+    describe_gauge!(
+        RATE_LIMITER_CAPACITY,
+        "Capacity of the client-side token bucket (ARUBA_RATE_LIMIT_REQUESTS)."
+    );
+    describe_histogram!(
+        RATE_LIMITER_WAIT_TIME_SECONDS,
+        Unit::Seconds,
+        "Time a request waited for a rate-limiter token."
+    );
+    describe_counter!(
+        RATE_LIMITER_THROTTLED_REQUESTS,
+        "Requests that had to wait for a rate-limiter token, or gave up because none came before the deadline."
+    );
+    describe_gauge!(
+        HEALTH_CHECK_STATUS,
+        "Overall health: 1 healthy or degraded, 0 unhealthy."
+    );
+    describe_gauge!(
+        HEALTH_CHECK_DEPENDENCIES_UP,
+        "Share of dependencies (OAuth2 token endpoint, Aruba Central API) that are up, 0 to 1."
+    );
+    describe_gauge!(
+        BUILD_INFO,
+        "Build information of aruba-noc-mcp; the value is always 1."
+    );
+    describe_gauge!(
+        ARUBA_CENTRAL_UP,
+        "1 when Aruba Central answered the last request or probe without a 5xx, else 0."
+    );
+    describe_counter!(
+        MCP_TOOL_CALLS_TOTAL,
+        "MCP tool calls, by tool and outcome (ok, error)."
+    );
+    describe_histogram!(
+        MCP_TOOL_CALL_DURATION_SECONDS,
+        Unit::Seconds,
+        "Duration of MCP tool calls, by tool."
+    );
+}
+
+/// Creates, at 0, every series an alert or dashboard reads, so that a rate over a fresh process
+/// is 0 rather than absent: the label-free counters and gauges, the per-route call counters,
+/// the per-tool call counters, and build info.
+pub fn preinitialise(all_routes: &[Route], tools: &[String]) {
+    for name in [
+        OAUTH2_TOKEN_REFRESHES_TOTAL,
+        OAUTH2_TOKEN_REFRESH_FAILURES,
+        OAUTH2_CONCURRENT_REFRESH_PREVENTED,
+        CIRCUIT_BREAKER_FAILURES,
+        CIRCUIT_BREAKER_OPENS_TOTAL,
+        CIRCUIT_BREAKER_HALF_OPEN_SUCCESS,
+        CIRCUIT_BREAKER_HALF_OPEN_FAILURE,
+        RATE_LIMITER_THROTTLED_REQUESTS,
+    ] {
+        counter!(name).absolute(0);
+    }
+    for name in [
+        TOKEN_EXPIRY_BUFFER_SECONDS,
+        CIRCUIT_BREAKER_STATE,
+        RATE_LIMITER_TOKENS_AVAILABLE,
+        RATE_LIMITER_CAPACITY,
+        HEALTH_CHECK_STATUS,
+        HEALTH_CHECK_DEPENDENCIES_UP,
+        ARUBA_CENTRAL_UP,
+    ] {
+        gauge!(name).set(0.0);
+    }
+    for route in all_routes {
+        let (endpoint, method) = (route.template, route.method.as_str());
+        for name in [API_CALLS_TOTAL, API_CALLS_SUCCESS, API_RETRIES_TOTAL] {
+            counter!(name, "endpoint" => endpoint, "method" => method).absolute(0);
+        }
+    }
+    for tool in tools {
+        for outcome in ["ok", "error"] {
+            counter!(MCP_TOOL_CALLS_TOTAL, "tool" => tool.clone(), "outcome" => outcome)
+                .absolute(0);
+        }
+    }
+    gauge!(
+        BUILD_INFO,
+        "version" => env!("CARGO_PKG_VERSION"),
+        "revision" => crate::telemetry::REVISION
+    )
+    .set(1.0);
+}
+
+/// How one request to Central ended, for the call metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestEnd {
+    /// Central answered with this HTTP status.
+    Status(u16),
+    /// No answer in time.
+    Timeout,
+    /// The connection could not be made.
+    ConnectError,
+    /// The connection broke mid-request.
+    IoError,
+    /// The answer was larger than the body cap.
+    Oversize,
+}
+
+impl RequestEnd {
+    /// The `status_code` label value.
+    pub fn label(self) -> String {
+        match self {
+            RequestEnd::Status(code) => code.to_string(),
+            RequestEnd::Timeout => NO_ANSWER_LABELS[0].to_string(),
+            RequestEnd::ConnectError => NO_ANSWER_LABELS[1].to_string(),
+            RequestEnd::IoError => NO_ANSWER_LABELS[2].to_string(),
+            RequestEnd::Oversize => NO_ANSWER_LABELS[3].to_string(),
+        }
+    }
+
+    /// Central answered 2xx.
+    pub fn is_success(self) -> bool {
+        matches!(self, RequestEnd::Status(200..=299))
+    }
+}
+
+/// Records one request sent to Central: total, success or failure by status, and duration.
+pub fn record_api_request(route: &Route, end: RequestEnd, elapsed: Duration) {
+    let (endpoint, method) = (route.template, route.method.as_str());
+    counter!(API_CALLS_TOTAL, "endpoint" => endpoint, "method" => method).increment(1);
+    if end.is_success() {
+        counter!(API_CALLS_SUCCESS, "endpoint" => endpoint, "method" => method).increment(1);
+    } else {
+        counter!(API_CALLS_FAILURE, "endpoint" => endpoint, "method" => method, "status_code" => end.label())
+            .increment(1);
+    }
+    metrics::histogram!(API_CALL_DURATION_SECONDS, "endpoint" => endpoint, "method" => method)
+        .record(elapsed.as_secs_f64());
+}
+
+/// Records one finished MCP tool call.
+pub fn record_tool_call(tool: &str, outcome: &'static str, elapsed: Duration) {
+    let tool = tool.to_string();
+    counter!(MCP_TOOL_CALLS_TOTAL, "tool" => tool.clone(), "outcome" => outcome).increment(1);
+    metrics::histogram!(MCP_TOOL_CALL_DURATION_SECONDS, "tool" => tool)
+        .record(elapsed.as_secs_f64());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use metrics_exporter_prometheus::PrometheusBuilder;
+
+    /// Renders what `f` records with a local recorder shaped like the installed one.
+    fn render(f: impl FnOnce()) -> String {
+        let recorder = PrometheusBuilder::new()
+            .set_buckets_for_metric(Matcher::Full(API_CALL_DURATION_SECONDS.into()), API_BUCKETS)
+            .unwrap()
+            .build_recorder();
+        let handle = recorder.handle();
+        metrics::with_local_recorder(&recorder, || {
+            describe();
+            f();
+        });
+        handle.render()
+    }
+
+    #[test]
+    fn api_requests_are_counted_by_route_and_status() {
+        let out = render(|| {
+            record_api_request(
+                &routes::DEVICES,
+                RequestEnd::Status(200),
+                Duration::from_millis(30),
+            );
+            record_api_request(
+                &routes::DEVICES,
+                RequestEnd::Status(503),
+                Duration::from_millis(3),
+            );
+            record_api_request(
+                &routes::DEVICES,
+                RequestEnd::Timeout,
+                Duration::from_secs(30),
+            );
+        });
+        let endpoint = routes::DEVICES.template;
+        assert!(out.contains(&format!(
+            "api_calls_total{{endpoint=\"{endpoint}\",method=\"GET\"}} 3"
+        )));
+        assert!(out.contains(&format!(
+            "api_calls_success{{endpoint=\"{endpoint}\",method=\"GET\"}} 1"
+        )));
+        assert!(out.contains(&format!(
+            "api_calls_failure{{endpoint=\"{endpoint}\",method=\"GET\",status_code=\"503\"}} 1"
+        )));
+        assert!(out.contains("status_code=\"timeout\"} 1"));
+        assert!(
+            out.contains("# TYPE api_call_duration_seconds histogram"),
+            "{out}"
+        );
+        assert!(out.contains("api_call_duration_seconds_bucket{endpoint"));
+        assert!(out.contains("# HELP api_calls_failure "));
+    }
+
+    #[test]
+    fn preinitialised_series_exist_at_zero() {
+        let out = render(|| preinitialise(&[routes::DEVICES], &["get_device_list".to_string()]));
+        for line in [
+            "oauth2_token_refresh_failures 0",
+            "circuit_breaker_opens_total 0",
+            "circuit_breaker_state 0",
+            "health_check_status 0",
+            "mcp_tool_calls_total{tool=\"get_device_list\",outcome=\"error\"} 0",
+        ] {
+            assert!(out.contains(line), "missing {line:?} in\n{out}");
+        }
+        assert!(out.contains("aruba_noc_mcp_build_info{version=\""));
+    }
+}
