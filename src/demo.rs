@@ -103,13 +103,14 @@ async fn session(
 ) -> Result<usize, Failure> {
     let exe = std::env::current_exe()
         .map_err(|e| Failure::Other(format!("demo: cannot find this binary: {e}")))?;
+    let metrics_addr = free_local_addr();
     let mut command = tokio::process::Command::new(exe);
     command
         .arg("serve")
         .env("ARUBA_BASE_URL", simulator.base_url())
         .env("ARUBA_TOKEN_URL", simulator.token_url())
         .env("CREDENTIALS_DIRECTORY", credentials)
-        .env("ARUBA_METRICS_ADDR", "off")
+        .env("ARUBA_METRICS_ADDR", metrics_addr.to_string())
         .env("ARUBA_LOG", "error")
         .env("ARUBA_LOG_FORMAT", "text")
         .env_remove("ARUBA_ACCESS_TOKEN")
@@ -234,16 +235,71 @@ async fn session(
             json!({"limit": 5000}),
             true,
         ),
+        step(
+            "Is this server itself healthy? (token, breaker, limiter, Central)",
+            "check_server_health",
+            json!({}),
+            false,
+        ),
     ];
     for s in &script {
         call(&peer, s, &mut failures).await?;
     }
+    print_metrics_sample(metrics_addr).await;
 
     client
         .cancel()
         .await
         .map_err(|e| Failure::Other(format!("demo: closing the session failed: {e}")))?;
     Ok(failures)
+}
+
+/// Series worth showing from the server's `/metrics` after the script.
+const METRICS_SAMPLE: &[&str] = &[
+    "api_calls_total{",
+    "api_calls_failure{",
+    "oauth2_token_refreshes_total ",
+    "token_expiry_buffer_seconds ",
+    "circuit_breaker_state ",
+    "rate_limiter_tokens_available ",
+    "health_check_status ",
+    "aruba_central_up ",
+    "mcp_tool_calls_total{",
+    "process_resident_memory_bytes ",
+];
+
+/// Scrapes the child server's `/metrics` and prints the non-zero series of [`METRICS_SAMPLE`].
+async fn print_metrics_sample(addr: std::net::SocketAddr) {
+    println!("\n{RULE}\n→ GET http://{addr}/metrics (a sample)");
+    let url = format!("http://{addr}/metrics");
+    let scraped = tokio::task::spawn_blocking(move || {
+        let mut response = ureq::get(&url).call().map_err(|e| e.to_string())?;
+        response
+            .body_mut()
+            .read_to_string()
+            .map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| e.to_string())
+    .and_then(|r| r);
+    match scraped {
+        Ok(text) => {
+            for line in text
+                .lines()
+                .filter(|l| METRICS_SAMPLE.iter().any(|p| l.starts_with(p)) && !l.ends_with(" 0"))
+            {
+                println!("  {line}");
+            }
+        }
+        Err(e) => println!("  (could not scrape: {e})"),
+    }
+}
+
+/// A free port on 127.0.0.1 for the child's metrics listener.
+fn free_local_addr() -> std::net::SocketAddr {
+    std::net::TcpListener::bind(("127.0.0.1", 0))
+        .and_then(|l| l.local_addr())
+        .unwrap_or_else(|_| std::net::SocketAddr::from(([127, 0, 0, 1], 19464)))
 }
 
 /// Calls one tool, prints the exchange, and returns its structured content.

@@ -415,34 +415,3 @@ async fn the_client_side_limit_fails_fast_before_the_deadline() {
     );
     assert_eq!(sites_requests(&sim).len(), 2);
 }
-
-/// Runs futures concurrently on the test runtime and collects their outputs in order.
-async fn futures_join_all<F>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output>
-where
-    F: std::future::Future,
-{
-    let mut set = Vec::new();
-    for f in futures {
-        set.push(f);
-    }
-    let mut pinned: Vec<_> = set.into_iter().map(Box::pin).collect();
-    let mut outputs: Vec<Option<F::Output>> = pinned.iter().map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (i, f) in pinned.iter_mut().enumerate() {
-            if outputs[i].is_none() {
-                match f.as_mut().poll(cx) {
-                    std::task::Poll::Ready(v) => outputs[i] = Some(v),
-                    std::task::Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            std::task::Poll::Pending
-        } else {
-            std::task::Poll::Ready(())
-        }
-    })
-    .await;
-    outputs.into_iter().flatten().collect()
-}

@@ -210,6 +210,10 @@ fn demo_runs_end_to_end() {
         "HPE_GL_ERROR_NOT_FOUND",
         "POST /as/token.oauth2",
         "GET /network-monitoring/v1/clients?site-id=",
+        "→ tools/call check_server_health",
+        "/metrics (a sample)",
+        "api_calls_total{endpoint=\"/network-monitoring/v1/sites-health\",method=\"GET\"}",
+        "mcp_tool_calls_total{tool=\"get_ap_details\",outcome=\"error\"} 1",
         "every step behaved as expected",
     ] {
         assert!(out.contains(needle), "demo output lacks {needle:?}:\n{out}");
