@@ -26,6 +26,13 @@ pub const DEFAULT_CONFIG_FILE: &str = "/etc/aruba-noc-mcp/config.toml";
 /// Default cap on one upstream response body (16 MiB).
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 
+/// Default worker threads doing blocking HTTP (`ARUBA_HTTP_WORKERS`). Each worker holds one
+/// upstream request at a time, so this bounds the calls in flight: at Central's ~100 ms per
+/// request, 8 workers allow ~80 calls/s (the ≥ 75 calls/s budget at 8 calls in flight; 4 allowed
+/// ~40). A worker costs ~13 KiB of RSS idle and ~90 KiB once it has served requests (its stack
+/// and allocator cache), measured by `benches/mcp.rs` (README "Performance").
+pub const DEFAULT_HTTP_WORKERS: usize = 8;
+
 /// Central clusters by their short name, as in HPE's published server list.
 pub const CLUSTERS: &[(&str, &str)] = &[
     ("de1", "https://de1.api.central.arubanetworks.com"),
@@ -1038,7 +1045,7 @@ impl Config {
             http_workers: parse_number(
                 layers,
                 "ARUBA_HTTP_WORKERS",
-                4,
+                DEFAULT_HTTP_WORKERS,
                 1,
                 64,
                 "a whole number of threads from 1 to 64",
@@ -1362,7 +1369,7 @@ mod tests {
         assert_eq!(c.central.base_url, DEFAULT_BASE_URL);
         assert_eq!(c.central.token_url, DEFAULT_TOKEN_URL);
         assert_eq!(c.central.api_timeout, Duration::from_secs(30));
-        assert_eq!(c.central.http_workers, 4);
+        assert_eq!(c.central.http_workers, 8);
         assert_eq!(c.central.max_response_bytes, 16 * 1024 * 1024);
         assert_eq!(c.resilience.rate_limit_requests, 100);
         assert_eq!(c.resilience.rate_limit_window, Duration::from_secs(60));
