@@ -19,6 +19,10 @@ tests/monitoring.sh
 echo "== cargo check --no-default-features (build without the simulator)"
 cargo check --locked --no-default-features --lib --bins
 
+# The appliance build aborts on panic: no unwrap/expect/indexing on untrusted data in src/.
+echo "== panic audit (tests/panic_check.sh)"
+tests/panic_check.sh
+
 echo "== cargo test (unit + integration)"
 cargo test --locked --all-targets
 cargo test --locked --doc
@@ -67,3 +71,8 @@ fi
 
 echo "== Debian package (tests/deb.sh)"
 tests/deb.sh
+
+# Fuzz every parser briefly (cargo-fuzz on stable via RUSTC_BOOTSTRAP; installs it if missing).
+# The committed corpus is also replayed by tests/fuzz_corpus.rs in `cargo test` above.
+echo "== fuzz targets, ${FUZZ_SECONDS:-20} s each (tests/fuzz.sh)"
+tests/fuzz.sh
