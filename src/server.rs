@@ -231,28 +231,6 @@ fn malformed_request(method: &str, params: Option<serde_json::Value>) -> ErrorDa
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn malformed_known_methods_are_invalid_params() {
-        let e = malformed_request("tools/call", Some(json!({"arguments": {}})));
-        assert_eq!(e.code, ErrorCode::INVALID_PARAMS);
-        assert!(e.message.contains("missing field `name`"), "{}", e.message);
-        let e = malformed_request("tools/call", Some(json!({"name": "x", "arguments": 5})));
-        assert_eq!(e.code, ErrorCode::INVALID_PARAMS);
-        let e = malformed_request("tools/call", None);
-        assert_eq!(e.code, ErrorCode::INVALID_PARAMS);
-        let e = malformed_request("prompts/get", Some(json!({"name": 7})));
-        assert_eq!(e.code, ErrorCode::INVALID_PARAMS);
-        let e = malformed_request("no/such", None);
-        assert_eq!(e.code, ErrorCode::METHOD_NOT_FOUND);
-        assert!(e.message.contains("no/such"));
-    }
-}
-
 /// Records how a tool call ended on its span (`outcome`, `error`, `items`, `truncated`,
 /// `elapsed_ms`) and returns the outcome label, `ok` or `error`.
 fn record_outcome(
@@ -285,4 +263,26 @@ fn record_outcome(
         }
     }
     outcome
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn malformed_known_methods_are_invalid_params() {
+        let e = malformed_request("tools/call", Some(json!({"arguments": {}})));
+        assert_eq!(e.code, ErrorCode::INVALID_PARAMS);
+        assert!(e.message.contains("missing field `name`"), "{}", e.message);
+        let e = malformed_request("tools/call", Some(json!({"name": "x", "arguments": 5})));
+        assert_eq!(e.code, ErrorCode::INVALID_PARAMS);
+        let e = malformed_request("tools/call", None);
+        assert_eq!(e.code, ErrorCode::INVALID_PARAMS);
+        let e = malformed_request("prompts/get", Some(json!({"name": 7})));
+        assert_eq!(e.code, ErrorCode::INVALID_PARAMS);
+        let e = malformed_request("no/such", None);
+        assert_eq!(e.code, ErrorCode::METHOD_NOT_FOUND);
+        assert!(e.message.contains("no/such"));
+    }
 }

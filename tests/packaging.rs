@@ -99,7 +99,7 @@ fn conffile_with_every_line_uncommented_is_valid() {
         config.central.base_url,
         "https://us1.api.central.arubanetworks.com"
     );
-    assert_eq!(config.central.http_workers, 4);
+    assert_eq!(config.central.http_workers, 8);
     assert_eq!(config.resilience.rate_limit_requests, 100);
     assert_eq!(config.resilience.breaker_threshold, 5);
     assert_eq!(config.metrics.addr, Some("127.0.0.1:9464".parse().unwrap()));
@@ -111,7 +111,7 @@ fn conffile_with_every_line_uncommented_is_valid() {
     assert_eq!(config.tools.toolsets.as_ref().map(Vec::len), Some(4));
     assert_eq!(config.log.format, LogFormat::Json);
     assert!(!config.langsmith.enabled);
-    assert!(config.otlp_endpoint.is_some());
+    assert!(config.otlp.is_some());
     // The example toolsets and tool names are real: the server would start with them.
     let registry =
         aruba_noc_mcp::tools::Registry::select(aruba_noc_mcp::tools::catalogue(), &config.tools);
@@ -177,6 +177,9 @@ async fn packaged_binary_serves_mcp_with_the_simulator() {
     );
     let health = structured(&call(&client, "check_server_health", json!({})).await);
     assert_eq!(health["status"], "healthy", "{health}");
-    assert_eq!(health["central_api"]["response_code"], 200, "{health}");
+    assert_eq!(
+        health["components"]["aruba_api"]["response_code"], 200,
+        "{health}"
+    );
     client.cancel().await.expect("clean shutdown");
 }
