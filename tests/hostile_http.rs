@@ -210,10 +210,10 @@ fn flood(port: u16, stop: Arc<AtomicBool>, sent: Arc<AtomicUsize>) {
     let mut i = 0u64;
     while !stop.load(Ordering::Relaxed) {
         if let Some(mut s) = connect(port) {
-            if i % 3 == 0 {
+            if i.is_multiple_of(3) {
                 let _ = s.write_all(b"GET /met");
             }
-            if i % 5 == 0 {
+            if i.is_multiple_of(5) {
                 let _ = s.shutdown(Shutdown::Both);
             }
             sent.fetch_add(1, Ordering::Relaxed);

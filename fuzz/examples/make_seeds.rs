@@ -358,12 +358,7 @@ fn main() {
 
         let mut tool_args = vec![index];
         tool_args.extend(serde_json::to_vec(&args).unwrap());
-        write_seed(
-            &seeds.join("tool_args"),
-            &format!("{name}"),
-            &tool_args,
-            &mut written,
-        );
+        write_seed(&seeds.join("tool_args"), &name, &tool_args, &mut written);
 
         let status_of = |code: u16| {
             harness::STATUSES

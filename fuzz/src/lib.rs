@@ -34,8 +34,11 @@ use aruba_noc_mcp::resilience::{AttemptFailure, RetryPolicy};
 use aruba_noc_mcp::tools::{self, ToolContext, ToolSpec, args};
 use serde_json::{Map, Value, json};
 
+/// A fuzz target's body.
+pub type Target = fn(&[u8]);
+
 /// Every target, by name, for the corpus replay.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("tool_args", tool_args),
     ("responses", responses),
     ("error_envelope", error_envelope),
