@@ -24,7 +24,7 @@ pub fn decode<A: DeserializeOwned + Validate>(
 ) -> Result<A, ToolError> {
     let value = Value::Object(arguments);
     let mut args: A = serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = compact(&e.path().to_string());
+        let path = cut(&e.path().to_string(), 64);
         let inner = compact(&e.into_inner().to_string());
         let message = if path == "." {
             inner
