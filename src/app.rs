@@ -155,7 +155,7 @@ fn simulate_if(
 /// `serve [--simulate [--faults SPEC]]`: the MCP server on stdio until stdin closes.
 pub fn serve(cli: &Cli, simulate: bool, seed: u64, faults: &str) -> Result<(), Failure> {
     let mut config = load_config(cli)?;
-    telemetry::logging::init(&config.log);
+    let exporters = telemetry::Telemetry::start(&config);
     let _simulator = simulate_if(&mut config, simulate, seed, faults)?;
     log_startup(&config);
     let listener = HttpSettings::load(&config.metrics)?;
@@ -219,6 +219,8 @@ pub fn serve(cli: &Cli, simulate: bool, seed: u64, faults: &str) -> Result<(), F
     // A pending stdin read cannot be cancelled; do not wait for it.
     runtime.shutdown_timeout(Duration::from_millis(100));
     tracing::info!("stdin closed; exiting");
+    // The last analytics runs and spans, within ARUBA_ANALYTICS_TIMEOUT.
+    exporters.shutdown();
     result
 }
 
@@ -239,18 +241,12 @@ async fn start_monitoring(
             return;
         }
     };
-    // Histogram samples wait in the recorder until upkeep folds them into the buckets. A scrape
-    // runs it, but a server nobody scrapes would keep every sample (about 40 bytes per tool call:
-    // +4 MB over 100,000 calls in `benches/mcp.rs`), so it also runs on a timer.
-    let upkeep = handle.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(telemetry::metrics::UPKEEP_INTERVAL);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            upkeep.run_upkeep();
-        }
-    });
+    // Before anything can fail: histogram samples must be drained whether or not the listener
+    // comes up and whether or not anyone scrapes it.
+    tokio::spawn(telemetry::metrics::upkeep(
+        handle.clone(),
+        telemetry::metrics::UPKEEP_INTERVAL,
+    ));
     let addr = settings.addr;
     let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(listener) => listener,

@@ -11,9 +11,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, GetPromptRequestParams,
-    GetPromptResponse, Implementation, ListPromptsResult, ListToolsResult, PaginatedRequestParams,
-    ServerCapabilities, ServerConfig,
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, CustomRequest,
+    CustomResult, ErrorCode, GetPromptRequestParams, GetPromptResponse, Implementation,
+    ListPromptsResult, ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
@@ -163,6 +163,7 @@ impl ServerHandler for NocServer {
             .with_max_duration(spec.max_duration)
             .with_request(progress, context.ct.clone());
         let arguments = request.arguments.unwrap_or_default();
+        telemetry::analytics::attach_arguments(&span, &arguments);
         async move {
             let started = Instant::now();
             // Central::call keeps every upstream wait inside the deadline; this bound also covers
@@ -186,6 +187,47 @@ impl ServerHandler for NocServer {
         }
         .instrument(span)
         .await
+    }
+
+    /// rmcp hands over every request it could not decode: unknown methods, and known methods
+    /// whose params have the wrong shape (`tools/call` without a `name`, `arguments` that is not
+    /// an object). The latter get -32602 naming what is wrong instead of "method not found".
+    async fn on_custom_request(
+        &self,
+        request: CustomRequest,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CustomResult, ErrorData> {
+        Err(malformed_request(&request.method, request.params))
+    }
+}
+
+/// The JSON-RPC error for a request rmcp could not decode.
+fn malformed_request(method: &str, params: Option<serde_json::Value>) -> ErrorData {
+    let params = params.unwrap_or(serde_json::Value::Null);
+    let problem = match method {
+        "tools/call" => serde_json::from_value::<CallToolRequestParams>(params)
+            .err()
+            .map(|e| (e, r#"{"name": "<tool>", "arguments": {…}}"#)),
+        "prompts/get" => serde_json::from_value::<GetPromptRequestParams>(params)
+            .err()
+            .map(|e| {
+                (
+                    e,
+                    r#"{"name": "<prompt>", "arguments": {"<name>": "<text>", …}}"#,
+                )
+            }),
+        _ => None,
+    };
+    match problem {
+        Some((e, expected)) => ErrorData::invalid_params(
+            format!("{method}: invalid params ({e}); expected {expected}"),
+            None,
+        ),
+        None => ErrorData::new(
+            ErrorCode::METHOD_NOT_FOUND,
+            format!("method not found: {method:?}"),
+            None,
+        ),
     }
 }
 
@@ -221,4 +263,26 @@ fn record_outcome(
         }
     }
     outcome
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn malformed_known_methods_are_invalid_params() {
+        let e = malformed_request("tools/call", Some(json!({"arguments": {}})));
+        assert_eq!(e.code, ErrorCode::INVALID_PARAMS);
+        assert!(e.message.contains("missing field `name`"), "{}", e.message);
+        let e = malformed_request("tools/call", Some(json!({"name": "x", "arguments": 5})));
+        assert_eq!(e.code, ErrorCode::INVALID_PARAMS);
+        let e = malformed_request("tools/call", None);
+        assert_eq!(e.code, ErrorCode::INVALID_PARAMS);
+        let e = malformed_request("prompts/get", Some(json!({"name": 7})));
+        assert_eq!(e.code, ErrorCode::INVALID_PARAMS);
+        let e = malformed_request("no/such", None);
+        assert_eq!(e.code, ErrorCode::METHOD_NOT_FOUND);
+        assert!(e.message.contains("no/such"));
+    }
 }

@@ -638,8 +638,11 @@ async fn secrets_never_reach_metrics_readyz_or_logs() {
     let a = agent();
     wait_for_listener(&a, &server.base, None);
     sim.set_faults("unauthorized-once".parse::<FaultSpec>().unwrap());
+    let mut outputs = String::new();
     for tool in ["get_device_list", "get_sites_health", "check_server_health"] {
-        let _ = call(&server.client, tool, json!({})).await;
+        let result = call(&server.client, tool, json!({})).await;
+        outputs.push_str(&text(&result));
+        outputs.push_str(&serde_json::to_string(&result.structured_content).unwrap());
     }
     let (_, _, metrics) = get(&a, &format!("{}/metrics", server.base), None);
     let (_, _, ready) = get(&a, &format!("{}/readyz", server.base), None);

@@ -21,6 +21,8 @@ use crate::telemetry::metrics as telemetry;
 
 /// Lifetime assumed when the token endpoint omits `expires_in` (HPE documents 2 hours).
 const DEFAULT_EXPIRES_IN: Duration = Duration::from_secs(7200);
+/// Longest token lifetime believed (Central issues two-hour tokens).
+const MAX_EXPIRES_IN: Duration = Duration::from_secs(86_400);
 
 /// A bearer token and the generation it belongs to.
 #[derive(Clone, Debug)]
@@ -330,17 +332,17 @@ fn parse_token_response(body: &[u8]) -> Result<(String, Duration), String> {
         .and_then(Value::as_str)
         .filter(|t| !t.is_empty())
         .ok_or("the token response has no access_token")?;
-    let expires_in = match value.get("expires_in") {
-        Some(Value::Number(n)) => n.as_f64().filter(|s| *s > 0.0).map(Duration::from_secs_f64),
-        Some(Value::String(s)) => s
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .filter(|s| *s > 0.0)
-            .map(Duration::from_secs_f64),
+    let seconds = match value.get("expires_in") {
+        Some(Value::Number(n)) => n.as_f64(),
+        Some(Value::String(s)) => s.trim().parse::<f64>().ok(),
         _ => None,
-    }
-    .unwrap_or(DEFAULT_EXPIRES_IN);
+    };
+    // A lifetime that is not a positive number (NaN, "inf", 1e300) is ignored; a huge one is
+    // capped so `now + expires_in` cannot overflow.
+    let expires_in = seconds
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+        .map_or(DEFAULT_EXPIRES_IN, |d| d.min(MAX_EXPIRES_IN));
     Ok((token.to_string(), expires_in))
 }
 
@@ -361,6 +363,21 @@ mod tests {
         let (_, e) = parse_token_response(br#"{"access_token":"abc"}"#).unwrap();
         assert_eq!(e, DEFAULT_EXPIRES_IN);
         assert!(parse_token_response(br#"{"token":"abc"}"#).is_err());
+        // Lifetimes that used to panic converting to a Duration or adding it to now.
+        for body in [
+            r#"{"access_token":"a","expires_in":1e300}"#,
+            r#"{"access_token":"a","expires_in":"inf"}"#,
+            r#"{"access_token":"a","expires_in":"NaN"}"#,
+            r#"{"access_token":"a","expires_in":18446744073709551615}"#,
+        ] {
+            let (_, e) = parse_token_response(body.as_bytes()).unwrap();
+            assert!(
+                e == MAX_EXPIRES_IN || e == DEFAULT_EXPIRES_IN,
+                "{body}: {e:?}"
+            );
+        }
+        let (_, e) = parse_token_response(br#"{"access_token":"a","expires_in":1e9}"#).unwrap();
+        assert_eq!(e, MAX_EXPIRES_IN);
         assert!(parse_token_response(b"<html>").is_err());
     }
 

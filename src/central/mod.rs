@@ -183,6 +183,15 @@ impl Central {
             connect_timeout: settings.connect_timeout,
             max_response_bytes: settings.max_response_bytes,
         })?;
+        Ok(Central::with_transport(settings, resilience, transport))
+    }
+
+    /// Builds the client over `transport` (e.g. [`Transport::in_memory`] in the fuzz targets).
+    pub fn with_transport(
+        settings: CentralSettings,
+        resilience: &ResilienceSettings,
+        transport: Transport,
+    ) -> Central {
         let auth = Auth::new(
             settings.token_url.clone(),
             settings.credentials.clone(),
@@ -191,7 +200,7 @@ impl Central {
         );
         let breaker_timeout_ms =
             u64::try_from(resilience.breaker_timeout.as_millis()).unwrap_or(u64::MAX);
-        Ok(Central {
+        Central {
             base_url: settings.base_url.trim_end_matches('/').to_string(),
             settings,
             auth,
@@ -205,7 +214,7 @@ impl Central {
             retry_after_max: resilience.retry_after_max,
             observation: std::sync::Mutex::new(None),
             in_flight: AtomicUsize::new(0),
-        })
+        }
     }
 
     /// What the most recent request to Central showed, if one was sent.

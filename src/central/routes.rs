@@ -68,15 +68,25 @@ impl Route {
         let mut out = String::with_capacity(self.template.len() + 16);
         let mut rest = self.template;
         for param in params {
-            let (Some(open), Some(close)) = (rest.find('{'), rest.find('}')) else {
+            let split = rest
+                .find('{')
+                .zip(rest.find('}'))
+                .and_then(|(open, close)| {
+                    Some((
+                        rest.get(..open)?,
+                        rest.get(open..=close)?,
+                        rest.get(close + 1..)?,
+                    ))
+                });
+            let Some((before, placeholder, after)) = split else {
                 return Err("malformed route template".to_string());
             };
             if param.trim().is_empty() {
-                return Err(format!("path parameter {} is empty", &rest[open..=close]));
+                return Err(format!("path parameter {placeholder} is empty"));
             }
-            out.push_str(&rest[..open]);
+            out.push_str(before);
             out.extend(utf8_percent_encode(param, PATH_SEGMENT));
-            rest = &rest[close + 1..];
+            rest = after;
         }
         out.push_str(rest);
         Ok(out)

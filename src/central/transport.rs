@@ -136,20 +136,40 @@ pub struct TransportSettings {
     pub max_response_bytes: usize,
 }
 
+/// Answers requests in-process instead of over HTTP: see [`Transport::in_memory`].
+pub type Responder =
+    Arc<dyn Fn(&HttpRequest) -> Result<HttpResponse, TransportError> + Send + Sync>;
+
 /// The worker pool. Cheap to share behind an `Arc`; dropping it stops the workers once the queue
 /// drains.
 pub struct Transport {
-    sender: SyncSender<Job>,
-    capacity: usize,
-    _workers: Vec<JoinHandle<()>>,
+    inner: Inner,
+}
+
+enum Inner {
+    Workers {
+        sender: SyncSender<Job>,
+        capacity: usize,
+        _workers: Vec<JoinHandle<()>>,
+    },
+    InMemory(Responder),
 }
 
 impl std::fmt::Debug for Transport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Transport")
-            .field("capacity", &self.capacity)
-            .field("workers", &self._workers.len())
-            .finish()
+        match &self.inner {
+            Inner::Workers {
+                capacity, _workers, ..
+            } => f
+                .debug_struct("Transport")
+                .field("capacity", capacity)
+                .field("workers", &_workers.len())
+                .finish(),
+            Inner::InMemory(_) => f
+                .debug_struct("Transport")
+                .field("in_memory", &true)
+                .finish(),
+        }
     }
 }
 
@@ -181,22 +201,35 @@ impl Transport {
             );
         }
         Ok(Transport {
-            sender,
-            capacity: settings.queue.max(1),
-            _workers: workers,
+            inner: Inner::Workers {
+                sender,
+                capacity: settings.queue.max(1),
+                _workers: workers,
+            },
         })
+    }
+
+    /// A transport that sends nothing: `responder` answers every request at once, in-process.
+    /// For the fuzz targets, which feed arbitrary bodies through the real call pipeline and the
+    /// tools' mapping; the server itself always uses [`Transport::start`].
+    pub fn in_memory(responder: Responder) -> Transport {
+        Transport {
+            inner: Inner::InMemory(responder),
+        }
     }
 
     /// Queues `request` and waits for its response without blocking the runtime.
     pub async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let (sender, capacity) = match &self.inner {
+            Inner::Workers {
+                sender, capacity, ..
+            } => (sender, *capacity),
+            Inner::InMemory(responder) => return responder(&request),
+        };
         let (reply, answer) = oneshot::channel();
-        match self.sender.try_send(Job { request, reply }) {
+        match sender.try_send(Job { request, reply }) {
             Ok(()) => {}
-            Err(TrySendError::Full(_)) => {
-                return Err(TransportError::Busy {
-                    capacity: self.capacity,
-                });
-            }
+            Err(TrySendError::Full(_)) => return Err(TransportError::Busy { capacity }),
             Err(TrySendError::Disconnected(_)) => return Err(TransportError::Stopped),
         }
         answer.await.unwrap_or(Err(TransportError::Stopped))

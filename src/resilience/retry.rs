@@ -152,7 +152,7 @@ pub fn parse_rate_limit_reset(value: &str, now: SystemTime) -> Option<Duration> 
     if let Ok(number) = value.parse::<u64>() {
         // Values this large are a point in time, smaller ones a delay.
         if number > 1_000_000_000 {
-            let at = SystemTime::UNIX_EPOCH + Duration::from_secs(number);
+            let at = SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(number))?;
             return Some(at.duration_since(now).unwrap_or(Duration::ZERO));
         }
         return Some(Duration::from_secs(number.min(86_400)));
@@ -331,5 +331,9 @@ mod tests {
             Some(Duration::from_secs(12))
         );
         assert_eq!(parse_rate_limit_reset("tomorrow", now), None);
+        // An epoch past what SystemTime holds used to panic adding it to the epoch.
+        assert_eq!(parse_rate_limit_reset("18446744073709551615", now), None);
+        assert!(parse_retry_after("-0", now).is_some());
+        assert_eq!(parse_retry_after("1e400", now), None);
     }
 }

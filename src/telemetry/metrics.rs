@@ -84,8 +84,21 @@ const TOOL_BUCKETS: &[f64] = &[
     0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0,
 ];
 
-/// How often histogram samples are folded into their buckets when nobody scrapes `/metrics`.
+/// How often [`upkeep`] drains histogram samples.
 pub const UPKEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Drains recorded histogram samples into their buckets every `interval`, forever. The recorder
+/// keeps each sample until upkeep runs, and a scrape is the only other thing that runs it:
+/// without this, a server nobody scrapes grows by every call's durations (about 100 bytes a
+/// tool call, found by the soak test).
+pub async fn upkeep(handle: PrometheusHandle, interval: std::time::Duration) {
+    let mut tick = tokio::time::interval(interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        handle.run_upkeep();
+    }
+}
 
 /// Builds the Prometheus recorder, with real histograms (explicit buckets) for every `_seconds`
 /// metric, without installing it.
@@ -124,6 +137,7 @@ pub fn install(
     metrics::set_global_recorder(recorder)?;
     describe();
     preinitialise(routes::ALL, tools);
+    crate::telemetry::export::describe_and_preinitialise();
     Ok(handle)
 }
 

@@ -24,8 +24,8 @@ pub fn decode<A: DeserializeOwned + Validate>(
 ) -> Result<A, ToolError> {
     let value = Value::Object(arguments);
     let mut args: A = serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner().to_string();
+        let path = cut(&e.path().to_string(), 64);
+        let inner = compact(&e.into_inner().to_string());
         let message = if path == "." {
             inner
         } else {
@@ -35,6 +35,50 @@ pub fn decode<A: DeserializeOwned + Validate>(
     })?;
     args.validate()?;
     Ok(args)
+}
+
+/// `value` quoted for an error message, cut to 64 characters: errors name what was wrong
+/// without echoing a huge or hostile argument back in full.
+pub fn shown(value: &str) -> String {
+    match value.char_indices().nth(64) {
+        Some((end, _)) => format!("{:?}…", value.get(..end).unwrap_or_default()),
+        None => format!("{value:?}"),
+    }
+}
+
+/// A decoding error with every `…` or "…" span cut to 64 characters, and the whole to 1,000:
+/// serde echoes the offending input in full (an unknown variant, an unknown field name).
+fn compact(message: &str) -> String {
+    let mut out = String::new();
+    let mut span: Option<(char, String)> = None;
+    for c in message.chars() {
+        match &mut span {
+            Some((open, text)) if c == *open => {
+                out.push_str(&cut(text, 64));
+                out.push(c);
+                span = None;
+            }
+            Some((_, text)) => text.push(c),
+            None => {
+                out.push(c);
+                if c == '`' || c == '"' {
+                    span = Some((c, String::new()));
+                }
+            }
+        }
+    }
+    if let Some((_, text)) = span {
+        out.push_str(&cut(&text, 64));
+    }
+    cut(&out, 1000)
+}
+
+/// `text` cut to `max` characters, with `…` when something was cut.
+fn cut(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => format!("{}…", text.get(..end).unwrap_or_default()),
+        None => text.to_string(),
+    }
 }
 
 /// `Err` naming `name` unless `min <= value <= max`.
@@ -77,8 +121,9 @@ pub fn serial(name: &str, value: &str) -> Result<String, ToolError> {
     let ok = (5..=30).contains(&v.len()) && v.chars().all(|c| c.is_ascii_alphanumeric());
     if !ok {
         return Err(ToolError::InvalidArgument(format!(
-            "argument `{name}`: {value:?} is not a serial number; expected 5 to 30 letters and digits, \
-             e.g. CNK7ABC123 (get_device_list lists the serials)"
+            "argument `{name}`: {} is not a serial number; expected 5 to 30 letters and digits, \
+             e.g. CNK7ABC123 (get_device_list lists the serials)",
+            shown(value)
         )));
     }
     Ok(v)
@@ -92,7 +137,8 @@ pub fn site_id(name: &str, value: &str) -> Result<String, ToolError> {
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if !ok {
         return Err(ToolError::InvalidArgument(format!(
-            "argument `{name}`: {value:?} is not a site id; expected the id from get_sites_health, e.g. 24833497"
+            "argument `{name}`: {} is not a site id; expected the id from get_sites_health, e.g. 24833497",
+            shown(value)
         )));
     }
     Ok(v.to_string())
@@ -112,7 +158,8 @@ pub fn cursor(name: &str, value: Option<String>) -> Result<Option<String>, ToolE
             .all(|c| c.is_ascii_alphanumeric() || "-_=.".contains(c))
     {
         return Err(ToolError::InvalidArgument(format!(
-            "argument `{name}`: {v:?} is not a cursor; pass the `next` value of the previous page unchanged"
+            "argument `{name}`: {} is not a cursor; pass the `next` value of the previous page unchanged",
+            shown(&v)
         )));
     }
     Ok(Some(v))
@@ -172,26 +219,64 @@ pub fn time_point(name: &str, value: &str, now: SystemTime) -> Result<SystemTime
     let v = value.trim();
     let bad = || {
         ToolError::InvalidArgument(format!(
-            "argument `{name}`: {value:?} is not a time; expected RFC 3339 (2026-03-21T10:00:00Z), \
-             epoch milliseconds (1711015200000) or an age such as 30m, 1h, 24h, 7d"
+            "argument `{name}`: {} is not a time; expected RFC 3339 (2026-03-21T10:00:00Z), \
+             epoch milliseconds (1711015200000) or an age such as 30m, 1h, 24h, 7d",
+            shown(value)
         ))
     };
-    if !v.is_empty() && v.chars().all(|c| c.is_ascii_digit()) {
+    let t = if !v.is_empty() && v.chars().all(|c| c.is_ascii_digit()) {
         let ms: u64 = v.parse().map_err(|_| bad())?;
-        return UNIX_EPOCH
+        UNIX_EPOCH
             .checked_add(Duration::from_millis(ms))
-            .ok_or_else(bad);
+            .ok_or_else(bad)?
+    } else if let Ok(t) = humantime::parse_rfc3339_weak(v) {
+        t
+    } else {
+        let age = humantime::parse_duration(v).map_err(|_| bad())?;
+        now.checked_sub(age).ok_or_else(bad)?
+    };
+    // Epoch milliseconds past year 9999 and ages reaching before 1970 cannot be written as
+    // RFC 3339 for Central.
+    if !in_rfc3339_range(t) {
+        return Err(ToolError::InvalidArgument(format!(
+            "argument `{name}`: {} is outside 1970-01-01 to 9999-12-31",
+            shown(value)
+        )));
     }
-    if let Ok(t) = humantime::parse_rfc3339_weak(v) {
-        return Ok(t);
-    }
-    let age = humantime::parse_duration(v).map_err(|_| bad())?;
-    now.checked_sub(age).ok_or_else(bad)
+    Ok(t)
 }
 
-/// RFC 3339 UTC with milliseconds, the form Central's `start-at`/`end-at` take.
+/// The last second RFC 3339 (four-digit years) can express: 9999-12-31T23:59:59Z.
+const LAST_RFC3339_SECOND: u64 = 253_402_300_799;
+
+/// True when `t` lies between 1970-01-01 and 9999-12-31, the range [`rfc3339_millis`] and
+/// [`rfc3339_seconds`] write (humantime panics outside it).
+pub fn in_rfc3339_range(t: SystemTime) -> bool {
+    t.duration_since(UNIX_EPOCH)
+        .is_ok_and(|d| d.as_secs() <= LAST_RFC3339_SECOND)
+}
+
+/// `t` moved into the range [`in_rfc3339_range`] accepts.
+fn clamp_rfc3339(t: SystemTime) -> SystemTime {
+    match t.duration_since(UNIX_EPOCH) {
+        Err(_) => UNIX_EPOCH,
+        Ok(d) if d.as_secs() > LAST_RFC3339_SECOND => {
+            UNIX_EPOCH + Duration::from_secs(LAST_RFC3339_SECOND)
+        }
+        Ok(_) => t,
+    }
+}
+
+/// RFC 3339 UTC with milliseconds, the form Central's `start-at`/`end-at` take. Times outside
+/// 1970–9999 are clamped to that range (callers validate first: see [`time_point`]).
 pub fn rfc3339_millis(t: SystemTime) -> String {
-    humantime::format_rfc3339_millis(t).to_string()
+    humantime::format_rfc3339_millis(clamp_rfc3339(t)).to_string()
+}
+
+/// RFC 3339 UTC to the second; `None` outside 1970–9999 (a timestamp from Central that no
+/// calendar date fits).
+pub fn rfc3339_seconds(t: SystemTime) -> Option<String> {
+    in_rfc3339_range(t).then(|| humantime::format_rfc3339_seconds(t).to_string())
 }
 
 #[cfg(test)]
@@ -223,6 +308,14 @@ mod tests {
         assert!(e.to_string().contains("argument `limit`"), "{e}");
         let e = decode::<Demo>(obj(serde_json::json!({"limit": 500}))).unwrap_err();
         assert!(e.to_string().contains("from 1 to 100"), "{e}");
+        // Hostile input is not echoed in full.
+        let long = "z".repeat(100_000);
+        let e = decode::<Demo>(obj(serde_json::json!({ long.clone(): 5 }))).unwrap_err();
+        assert!(e.to_string().len() < 300, "{e}");
+        assert!(e.to_string().contains("unknown field `zzzz"), "{e}");
+        let e = decode::<Demo>(obj(serde_json::json!({"limit": long}))).unwrap_err();
+        assert!(e.to_string().len() < 300, "{e}");
+        assert_eq!(shown(&"é".repeat(100)).chars().count(), 67);
         let e = decode::<Demo>(obj(serde_json::json!({"limt": 5}))).unwrap_err();
         assert!(
             e.to_string().contains("unknown field `limt`") && e.to_string().contains("limit"),
@@ -271,6 +364,19 @@ mod tests {
             time_point("t", "24h", now).unwrap(),
             now - Duration::from_secs(86_400)
         );
+        // Past year 9999 or before 1970: an argument error, not a panic while formatting.
+        for v in ["99999999999999999", "100000000d", "100000y"] {
+            let e = time_point("t", v, now).unwrap_err();
+            assert!(
+                e.to_string().contains("outside 1970-01-01 to 9999-12-31"),
+                "{v}: {e}"
+            );
+        }
+        assert_eq!(
+            rfc3339_millis(UNIX_EPOCH + Duration::from_secs(u64::MAX / 4)),
+            "9999-12-31T23:59:59.000Z"
+        );
+        assert_eq!(rfc3339_seconds(UNIX_EPOCH - Duration::from_secs(1)), None);
         let e = time_point("start_query_time", "yesterday", now).unwrap_err();
         assert!(e.to_string().contains("start_query_time") && e.to_string().contains("RFC 3339"));
     }

@@ -170,12 +170,14 @@ impl TaskHandle {
             rest
         } else {
             return Err(format!(
-                "{v:?} is not a task location; expected /network-troubleshooting/v1/<device-type>/<serial>/<ping|traceroute>/async-operations/<task-id>"
+                "{} is not a task location; expected /network-troubleshooting/v1/<device-type>/<serial>/<ping|traceroute>/async-operations/<task-id>",
+                args::shown(v)
             ));
         };
         let bad = || {
             format!(
-                "{v:?} is not a task location; expected /network-troubleshooting/v1/<aps|cx|aos-s|gateways>/<serial>/<ping|traceroute>/async-operations/<task-id>"
+                "{} is not a task location; expected /network-troubleshooting/v1/<aps|cx|aos-s|gateways>/<serial>/<ping|traceroute>/async-operations/<task-id>",
+                args::shown(v)
             )
         };
         let parts: Vec<&str> = path.split('/').collect();
@@ -249,7 +251,8 @@ fn destination(destination: Option<String>, target: Option<String>) -> Result<St
         && !v.starts_with('-');
     if !ok {
         return Err(ToolError::InvalidArgument(format!(
-            "argument `{name}`: {value:?} is not a host name or IP address; expected e.g. 8.8.8.8, 2001:db8::1 or www.example.com"
+            "argument `{name}`: {} is not a host name or IP address; expected e.g. 8.8.8.8, 2001:db8::1 or www.example.com",
+            args::shown(&value)
         )));
     }
     Ok(v.to_string())
@@ -1084,7 +1087,13 @@ impl AsyncResultArgs {
             _ => None,
         };
         if let Some((name, l)) = location {
-            if self.device_type.is_some() || self.serial.is_some() || self.operation.is_some() {
+            // A task_id beside a location would be silently ignored: refuse it like the others.
+            let task_id_too = name == "location" && self.task_id.is_some();
+            if self.device_type.is_some()
+                || self.serial.is_some()
+                || self.operation.is_some()
+                || task_id_too
+            {
                 return Err(ToolError::InvalidArgument(format!(
                     "argument `{name}`: give either a location, or device_type, serial, operation and task_id — not both"
                 )));

@@ -92,7 +92,7 @@ pub fn epoch_rfc3339(v: &Value, key: &str) -> Option<String> {
     let n = number(v, key).filter(|n| *n > 0.0)?;
     let ms = if n > 1e10 { n } else { n * 1000.0 };
     let t = std::time::UNIX_EPOCH.checked_add(std::time::Duration::from_millis(ms as u64))?;
-    Some(humantime::format_rfc3339_seconds(t).to_string())
+    super::args::rfc3339_seconds(t)
 }
 
 /// "3d 4h", "5h 12m", "42m", "15s".
@@ -146,6 +146,9 @@ mod tests {
         );
         assert_eq!(epoch_rfc3339(&v, "n"), None);
         assert_eq!(epoch_rfc3339(&v, "missing"), None);
+        // Past year 9999 used to panic inside humantime's Display.
+        assert_eq!(epoch_rfc3339(&json!({"x": 1e17}), "x"), None);
+        assert_eq!(epoch_rfc3339(&json!({"x": "1e300"}), "x"), None);
     }
 
     #[test]

@@ -350,6 +350,8 @@ type Handler = Arc<
         + Sync,
 >;
 
+type Checker = fn(JsonObject) -> Result<(), ToolError>;
+
 /// One tool: its MCP definition and its handler.
 #[derive(Clone)]
 pub struct ToolSpec {
@@ -363,6 +365,7 @@ pub struct ToolSpec {
     /// for a device test to finish).
     pub max_duration: Option<std::time::Duration>,
     handler: Handler,
+    checker: Checker,
 }
 
 impl std::fmt::Debug for ToolSpec {
@@ -468,12 +471,20 @@ impl ToolSpec {
             access,
             max_duration: None,
             handler: call,
+            checker: |arguments| args::decode::<A>(arguments).map(drop),
         }
     }
 
     /// The tool's name.
     pub fn name(&self) -> &str {
         &self.tool.name
+    }
+
+    /// Decodes and validates `arguments` exactly as [`ToolSpec::call`] does first, without
+    /// calling Central: `Err` is the `isError` message a call would get. For the fuzz targets
+    /// and the bad-input tests.
+    pub fn check_arguments(&self, arguments: JsonObject) -> Result<(), ToolError> {
+        (self.checker)(arguments)
     }
 
     /// Runs the tool; never fails: errors are `isError` results.

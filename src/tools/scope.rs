@@ -20,8 +20,9 @@ pub fn mac(name: &str, value: &str) -> Result<String, ToolError> {
         .collect();
     if hex.len() != 12 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
         return Err(ToolError::InvalidArgument(format!(
-            "argument `{name}`: {value:?} is not a MAC address; expected 12 hex digits as \
-             aa:bb:cc:dd:ee:ff, aa-bb-cc-dd-ee-ff or aabbccddeeff"
+            "argument `{name}`: {} is not a MAC address; expected 12 hex digits as \
+             aa:bb:cc:dd:ee:ff, aa-bb-cc-dd-ee-ff or aabbccddeeff",
+            args::shown(value)
         )));
     }
     let lower = hex.to_ascii_lowercase();
@@ -156,9 +157,10 @@ pub fn epoch_ms(t: SystemTime) -> u64 {
         .unwrap_or(0)
 }
 
-/// RFC 3339 (milliseconds) of an epoch-milliseconds value.
-pub fn rfc3339_of_ms(ms: u64) -> String {
-    args::rfc3339_millis(UNIX_EPOCH + Duration::from_millis(ms))
+/// RFC 3339 (milliseconds) of an epoch-milliseconds value; `None` after year 9999.
+pub fn rfc3339_of_ms(ms: u64) -> Option<String> {
+    let t = UNIX_EPOCH.checked_add(Duration::from_millis(ms))?;
+    args::in_rfc3339_range(t).then(|| args::rfc3339_millis(t))
 }
 
 /// Minimum, maximum, mean and latest of a series, and when it peaked.

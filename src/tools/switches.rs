@@ -594,9 +594,9 @@ impl Validate for StackMembersArgs {
                 .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
         if !ok {
             return Err(ToolError::InvalidArgument(format!(
-                "argument `stack_id`: {:?} is not a stack id or serial; expected 1 to 64 letters, \
+                "argument `stack_id`: {} is not a stack id or serial; expected 1 to 64 letters, \
                  digits, `-`, `_` or `.`, e.g. ST-sjc-01 (get_switch_details reports stack_id)",
-                self.stack_id
+                args::shown(&self.stack_id)
             )));
         }
         self.stack_id = v.to_string();

@@ -135,7 +135,7 @@ fn map_threat(v: &Value) -> Threat {
     Threat {
         id: t("id").unwrap_or_default(),
         time: fields::count(v, "timestamp")
-            .map(scope::rfc3339_of_ms)
+            .and_then(scope::rfc3339_of_ms)
             .or_else(|| t("timestamp")),
         severity: t("severity"),
         action: fields::status_upper(v, "action"),
@@ -256,8 +256,8 @@ impl ToolOutput for ThreatListOutput {
         let mut out = format!(
             "{} IDPS threat(s) of {total} between {} and {}",
             self.returned,
-            scope::rfc3339_of_ms(self.start_time_ms),
-            scope::rfc3339_of_ms(self.end_time_ms)
+            scope::rfc3339_of_ms(self.start_time_ms).unwrap_or_default(),
+            scope::rfc3339_of_ms(self.end_time_ms).unwrap_or_default()
         );
         if !counts.is_empty() {
             out.push_str(&format!(": {}", counts.join(", ")));
@@ -388,6 +388,15 @@ mod tests {
         assert_eq!(out.returned, 1);
         assert_eq!(out.next_offset, None);
         assert_eq!(out.by_action["UNKNOWN"], 1);
+        assert!(out.summary().contains("1 IDPS threat"));
+    }
+
+    #[test]
+    fn timestamps_past_year_9999_are_shown_raw() {
+        // Used to panic inside humantime's Display while formatting the time.
+        let page = json!({"items":[{"id":"t","timestamp":18446744073709551615u64}],"total":1});
+        let out = threat_page(&page, (0, 1), 0, None, None);
+        assert_eq!(out.threats[0].time.as_deref(), Some("18446744073709551615"));
         assert!(out.summary().contains("1 IDPS threat"));
     }
 }

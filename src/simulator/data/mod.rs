@@ -440,9 +440,10 @@ pub(crate) fn hour_start(unix_ms: u64) -> u64 {
     unix_ms - unix_ms % HOUR_MS
 }
 
-/// Format Unix milliseconds as RFC 3339 UTC with milliseconds (`2026-07-09T10:00:00.000Z`).
+/// Format Unix milliseconds as RFC 3339 UTC with milliseconds (`2026-07-09T10:00:00.000Z`);
+/// past year 9999 it is clamped rather than panicking.
 pub(crate) fn rfc3339_ms(unix_ms: u64) -> String {
-    humantime::format_rfc3339_millis(UNIX_EPOCH + Duration::from_millis(unix_ms)).to_string()
+    crate::tools::args::rfc3339_millis(UNIX_EPOCH + Duration::from_millis(unix_ms))
 }
 
 #[cfg(test)]

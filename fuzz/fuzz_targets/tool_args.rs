@@ -1,0 +1,2 @@
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| aruba_noc_mcp_fuzz::tool_args(data));
