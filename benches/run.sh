@@ -3,7 +3,7 @@
 #
 #   benches/run.sh [PROFILE] [extra arguments for benches/mcp.rs, e.g. --workers 8]
 #
-# Builds PROFILE (default `release`; `appliance` once that profile exists) with and without the
+# Builds PROFILE (default `release`; `appliance` is what the .deb ships) with and without the
 # default features, runs the micro benchmarks (benches/micro.rs, benches/resilience.rs), then the
 # end-to-end harness (benches/mcp.rs) against the PROFILE binary. Prints the table and writes
 # target/bench/report.json (plus micro.json and resilience.json beside it). A figure that misses
