@@ -1253,12 +1253,9 @@ impl Config {
             .is_some_and(|(raw, _)| !raw.value.trim().is_empty());
         let exact = layers
             .get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
-            .is_some_and(|(raw, _)| !raw.value.trim().is_empty());
-        let traces_endpoint = if exact {
+            .filter(|(raw, _)| !raw.value.trim().is_empty());
+        let traces_endpoint = if let Some((raw, s)) = exact {
             // The signal-specific URL is used exactly as given (spec), a trailing slash included.
-            let (raw, s) = layers
-                .get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
-                .expect("checked above");
             check_url(s, &raw, raw.value.trim())?;
             raw.value.trim().to_string()
         } else if base {

@@ -255,7 +255,7 @@ impl SpanRecord {
             .find(|(n, _)| *n == "elapsed_ms")
             .and_then(|(_, v)| match v {
                 FieldValue::F64(ms) if ms.is_finite() && *ms >= 0.0 => {
-                    Some(Duration::from_secs_f64(ms / 1000.0))
+                    Duration::try_from_secs_f64(ms / 1000.0).ok()
                 }
                 FieldValue::U64(ms) => Some(Duration::from_millis(*ms)),
                 _ => None,
