@@ -1,7 +1,8 @@
 //! What the circuit breaker and the token bucket cost per call, and the rate the bucket achieves
 //! under 64 concurrent callers.
 //!
-//! `cargo bench --bench resilience` measures and prints a table and one JSON line.
+//! `cargo bench --bench resilience` measures and prints a table and one JSON line (also written to
+//! `target/bench/resilience.json`).
 //! Under `cargo test` (no `--bench` argument) it runs a few iterations only, as a smoke check.
 
 use std::hint::black_box;
@@ -51,9 +52,17 @@ fn main() {
         "| bucket under 64 concurrent callers, configured {rate}/s | {achieved:.1}/s after the initial burst ({admitted} admitted in {:.2} s) |",
         elapsed.as_secs_f64()
     );
-    println!(
+    let json = format!(
         "{{\"cores\":{cores},\"breaker_ns_per_call\":{breaker_ns:.1},\"limiter_ns_per_call\":{limiter_ns:.1},\"limiter_available_ns\":{available_ns:.1},\"limiter_configured_per_s\":{rate},\"limiter_achieved_per_s\":{achieved:.1},\"command\":\"cargo bench --bench resilience\"}}"
     );
+    println!("{json}");
+    if full {
+        // Picked up by `benches/mcp.rs` for the combined report (`benches/run.sh`).
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench");
+        std::fs::create_dir_all(&dir).expect("target/bench can be created");
+        std::fs::write(dir.join("resilience.json"), json + "\n")
+            .expect("target/bench/resilience.json can be written");
+    }
     // Sanity: the bucket may not beat its configured rate by more than one token's worth.
     assert!(
         achieved <= f64::from(rate) * 1.05 + 1.0 / elapsed.as_secs_f64(),

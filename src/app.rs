@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use metrics_exporter_prometheus::PrometheusRecorder;
 use rmcp::ServiceExt;
 
 use crate::central::{ApiRequest, Central, routes};
@@ -154,12 +155,28 @@ fn simulate_if(
 /// `serve [--simulate [--faults SPEC]]`: the MCP server on stdio until stdin closes.
 pub fn serve(cli: &Cli, simulate: bool, seed: u64, faults: &str) -> Result<(), Failure> {
     let mut config = load_config(cli)?;
-    telemetry::logging::init(&config.log);
+    let exporters = telemetry::Telemetry::start(&config);
     let _simulator = simulate_if(&mut config, simulate, seed, faults)?;
     log_startup(&config);
+    let listener = HttpSettings::load(&config.metrics)?;
+    // The metrics recorder's clock calibration (a busy loop of milliseconds, longer on a busy
+    // machine) runs on a helper thread while this one generates the tools' JSON schemas and
+    // starts the HTTP workers; `initialize` does not wait for it, tool calls do (below).
+    let recorder = listener
+        .as_ref()
+        .map(|_| {
+            let (built, recorder) = tokio::sync::oneshot::channel();
+            std::thread::Builder::new()
+                .name("metrics-setup".into())
+                .spawn(move || {
+                    let _ = built.send(telemetry::metrics::build().map_err(|e| e.to_string()));
+                })
+                .map(|_| recorder)
+        })
+        .transpose()
+        .map_err(other("cannot start the metrics set-up thread"))?;
     let registry = Registry::select(tools::catalogue(), &config.tools)
         .map_err(|e| Failure::Config(ConfigError::Usage(e.to_string())))?;
-    let listener = HttpSettings::load(&config.metrics)?;
     let central = Arc::new(
         Central::new(config.central.clone(), &config.resilience)
             .map_err(other("cannot start the HTTP workers"))?,
@@ -173,11 +190,19 @@ pub fn serve(cli: &Cli, simulate: bool, seed: u64, faults: &str) -> Result<(), F
         "aruba-noc-mcp serving MCP on stdio"
     );
     let tool_names: Vec<String> = registry.names().into_iter().collect();
-    let server = NocServer::new(registry, Arc::clone(&central));
+    // Tool calls wait until monitoring has started, so none of their metrics are lost.
+    let (monitoring_started, ready) = tokio::sync::watch::channel(listener.is_none());
+    let server = NocServer::new(registry, Arc::clone(&central)).with_startup_gate(ready);
     let runtime = runtime()?;
     let result = runtime.block_on(async move {
-        if let Some(listener) = listener {
-            start_monitoring(listener, central, &tool_names).await;
+        if let (Some(listener), Some(recorder)) = (listener, recorder) {
+            tokio::spawn(async move {
+                let recorder = recorder.await.unwrap_or_else(|_| {
+                    Err("the metrics set-up thread ended without a recorder".to_string())
+                });
+                start_monitoring(listener, recorder, central, &tool_names).await;
+                let _ = monitoring_started.send(true);
+            });
         }
         let service = match server.serve(rmcp::transport::stdio_pipes()).await {
             Ok(service) => service,
@@ -194,13 +219,22 @@ pub fn serve(cli: &Cli, simulate: bool, seed: u64, faults: &str) -> Result<(), F
     // A pending stdin read cannot be cancelled; do not wait for it.
     runtime.shutdown_timeout(Duration::from_millis(100));
     tracing::info!("stdin closed; exiting");
+    // The last analytics runs and spans, within ARUBA_ANALYTICS_TIMEOUT.
+    exporters.shutdown();
     result
 }
 
 /// Installs the metrics recorder, starts the `/metrics` listener and the idle health prober.
 /// Nothing here stops MCP: a port in use or a second recorder is a warning.
-async fn start_monitoring(settings: HttpSettings, central: Arc<Central>, tools: &[String]) {
-    let handle = match telemetry::metrics::install(tools) {
+async fn start_monitoring(
+    settings: HttpSettings,
+    recorder: Result<PrometheusRecorder, String>,
+    central: Arc<Central>,
+    tools: &[String],
+) {
+    let installed =
+        recorder.and_then(|r| telemetry::metrics::install(r, tools).map_err(|e| e.to_string()));
+    let handle = match installed {
         Ok(handle) => handle,
         Err(e) => {
             tracing::warn!(error = %e, "metrics are unavailable: the recorder could not be installed");

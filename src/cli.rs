@@ -296,7 +296,8 @@ default config file: {}):\n",
     out.push_str(
         "\nCREDENTIALS (never flags): ARUBA_CLIENT_ID, ARUBA_CLIENT_SECRET or ARUBA_ACCESS_TOKEN,\n\
 or files aruba_client_id, aruba_client_secret, aruba_access_token in $CREDENTIALS_DIRECTORY,\n\
-/run/secrets, /secrets or /etc/aruba-noc-mcp/secrets.\n\n\
+/run/secrets, /secrets or /etc/aruba-noc-mcp/secrets. Likewise LANGSMITH_API_KEY\n\
+(langsmith_api_key) and OTEL_EXPORTER_OTLP_HEADERS (otel_exporter_otlp_headers).\n\n\
 EXIT CODES: 0 ok, 2 configuration or usage error, 1 other failure.\n",
     );
     out

@@ -26,6 +26,13 @@ pub const DEFAULT_CONFIG_FILE: &str = "/etc/aruba-noc-mcp/config.toml";
 /// Default cap on one upstream response body (16 MiB).
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 
+/// Default worker threads doing blocking HTTP (`ARUBA_HTTP_WORKERS`). Each worker holds one
+/// upstream request at a time, so this bounds the calls in flight: at Central's ~100 ms per
+/// request, 8 workers allow ~80 calls/s (the ≥ 75 calls/s budget at 8 calls in flight; 4 allowed
+/// ~40). A worker costs ~13 KiB of RSS idle and ~90 KiB once it has served requests (its stack
+/// and allocator cache), measured by `benches/mcp.rs` (README "Performance").
+pub const DEFAULT_HTTP_WORKERS: usize = 8;
+
 /// Central clusters by their short name, as in HPE's published server list.
 pub const CLUSTERS: &[(&str, &str)] = &[
     ("de1", "https://de1.api.central.arubanetworks.com"),
@@ -228,6 +235,56 @@ pub struct LangSmithSettings {
     pub project: String,
     /// `LANGSMITH_ENDPOINT`.
     pub endpoint: String,
+    /// `LANGSMITH_WORKSPACE_ID`, sent as `x-tenant-id` when set.
+    pub workspace_id: Option<String>,
+}
+
+/// Argument keys (substrings, lower case) that are always redacted, whatever
+/// `ARUBA_ANALYTICS_REDACT` adds: secrets never leave the process.
+pub const ALWAYS_REDACTED: &[&str] = &[
+    "password",
+    "passwd",
+    "passphrase",
+    "secret",
+    "token",
+    "key",
+    "credential",
+    "authorization",
+    "cookie",
+    "psk",
+];
+
+/// What the exporters may send and how they queue (shared by LangSmith and OTLP).
+#[derive(Debug, Clone)]
+pub struct AnalyticsSettings {
+    /// Send tool arguments as LangSmith `inputs` (`ARUBA_ANALYTICS_ARGS`, default on).
+    pub send_arguments: bool,
+    /// Argument key substrings (lower case) whose values become `[redacted]`: [`ALWAYS_REDACTED`]
+    /// plus `ARUBA_ANALYTICS_REDACT`.
+    pub redact: Vec<String>,
+    /// Runs or spans that may wait for the exporter thread before new ones are dropped
+    /// (`ARUBA_ANALYTICS_QUEUE`).
+    pub queue_size: usize,
+    /// How often queued runs and spans are sent (`ARUBA_ANALYTICS_FLUSH_INTERVAL`).
+    pub flush_interval: Duration,
+    /// Timeout of one export request, and the longest the process waits at exit for the last
+    /// batch (`ARUBA_ANALYTICS_TIMEOUT`).
+    pub timeout: Duration,
+}
+
+/// OTLP/HTTP JSON span export, set up by the standard `OTEL_*` variables.
+#[derive(Debug, Clone)]
+pub struct OtlpSettings {
+    /// Where spans are POSTed: `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` as is, or
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces`.
+    pub traces_endpoint: String,
+    /// Extra request headers (`OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_EXPORTER_OTLP_TRACES_HEADERS`);
+    /// values are secrets (they usually carry an API key).
+    pub headers: Vec<(String, Secret)>,
+    /// `service.name` (`OTEL_SERVICE_NAME`, default `aruba-noc-mcp`).
+    pub service_name: String,
+    /// Further resource attributes (`OTEL_RESOURCE_ATTRIBUTES`).
+    pub resource_attributes: Vec<(String, String)>,
 }
 
 /// The whole validated configuration.
@@ -245,8 +302,10 @@ pub struct Config {
     pub log: LogSettings,
     /// LangSmith analytics.
     pub langsmith: LangSmithSettings,
-    /// `OTEL_EXPORTER_OTLP_ENDPOINT`, when set.
-    pub otlp_endpoint: Option<String>,
+    /// Privacy and queueing rules of the exporters.
+    pub analytics: AnalyticsSettings,
+    /// OTLP span export, when an endpoint is set (and `OTEL_SDK_DISABLED` is not true).
+    pub otlp: Option<OtlpSettings>,
     /// The config file that was read, if any.
     pub config_file: Option<PathBuf>,
     /// Non-fatal problems found while loading (logged once logging is up).
@@ -438,9 +497,64 @@ pub const SETTINGS: &[Setting] = &[
         "LangSmith API endpoint",
     ),
     setting(
+        "LANGSMITH_WORKSPACE_ID",
+        "langsmith_workspace_id",
+        "LangSmith workspace id (x-tenant-id)",
+    ),
+    setting(
+        "ARUBA_ANALYTICS_ARGS",
+        "analytics_args",
+        "on to send tool arguments to LangSmith, off to drop them",
+    ),
+    setting(
+        "ARUBA_ANALYTICS_REDACT",
+        "analytics_redact",
+        "comma list of extra argument key substrings to redact",
+    ),
+    setting(
+        "ARUBA_ANALYTICS_QUEUE",
+        "analytics_queue",
+        "runs/spans queued for export before drops",
+    ),
+    setting(
+        "ARUBA_ANALYTICS_FLUSH_INTERVAL",
+        "analytics_flush_interval",
+        "export interval, seconds",
+    ),
+    setting(
+        "ARUBA_ANALYTICS_TIMEOUT",
+        "analytics_timeout",
+        "one export request / the wait at exit, seconds",
+    ),
+    setting(
         "OTEL_EXPORTER_OTLP_ENDPOINT",
         "otel_exporter_otlp_endpoint",
-        "OTLP/HTTP endpoint for spans",
+        "OTLP/HTTP base URL (spans go to /v1/traces)",
+    ),
+    setting(
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+        "otel_exporter_otlp_traces_endpoint",
+        "exact OTLP/HTTP traces URL",
+    ),
+    setting(
+        "OTEL_EXPORTER_OTLP_PROTOCOL",
+        "otel_exporter_otlp_protocol",
+        "http/json (the only one spoken)",
+    ),
+    setting(
+        "OTEL_SERVICE_NAME",
+        "otel_service_name",
+        "service.name of exported spans",
+    ),
+    setting(
+        "OTEL_RESOURCE_ATTRIBUTES",
+        "otel_resource_attributes",
+        "k=v,... resource attributes",
+    ),
+    setting(
+        "OTEL_SDK_DISABLED",
+        "otel_sdk_disabled",
+        "true turns span export off",
     ),
 ];
 
@@ -637,6 +751,71 @@ fn parse_url(
     Ok((text, true))
 }
 
+/// Checks an http(s) URL given exactly (no trailing-slash stripping).
+fn check_url(s: &Setting, raw: &Raw, text: &str) -> Result<(), ConfigError> {
+    let expected = "an http:// or https:// URL with a host, e.g. http://127.0.0.1:4318/v1/traces";
+    let uri: ureq::http::Uri = text
+        .parse()
+        .map_err(|_| invalid(s, raw, format!("{text:?} is not a URL"), expected))?;
+    if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.host().is_none_or(str::is_empty) {
+        return Err(invalid(
+            s,
+            raw,
+            format!("{text:?} is not an http(s) URL"),
+            expected,
+        ));
+    }
+    Ok(())
+}
+
+/// Parses the W3C-baggage-like `key=value,key2=value2` list of the OTel spec (values
+/// percent-decoded, blanks around entries ignored).
+fn parse_key_values(text: &str) -> Result<Vec<(String, String)>, String> {
+    let mut out = Vec::new();
+    for (index, entry) in text.split(',').enumerate() {
+        let entry = entry.trim();
+        if entry.is_empty() {
+            continue;
+        }
+        let Some((key, value)) = entry.split_once('=') else {
+            return Err(format!("entry {} has no '='", index + 1));
+        };
+        let key = key.trim();
+        if key.is_empty() {
+            return Err(format!("entry {} has an empty key", index + 1));
+        }
+        let value = percent_encoding::percent_decode_str(value.trim())
+            .decode_utf8()
+            .map_err(|_| format!("entry {} is not UTF-8 once percent-decoded", index + 1))?;
+        out.push((key.to_string(), value.into_owned()));
+    }
+    Ok(out)
+}
+
+/// Parses `OTEL_EXPORTER_OTLP_HEADERS`; the error never echoes a value (they hold API keys).
+fn parse_headers(env: &'static str, text: &str) -> Result<Vec<(String, String)>, ConfigError> {
+    let bad = |problem: String| ConfigError::Invalid {
+        setting: env,
+        origin: String::new(),
+        problem,
+        expected: "comma-separated name=value pairs with percent-encoded values, e.g. \
+                   x-api-key=abc123,x-team=noc",
+    };
+    let pairs = parse_key_values(text).map_err(bad)?;
+    for (name, value) in &pairs {
+        let name_ok = ureq::http::HeaderName::from_bytes(name.as_bytes()).is_ok();
+        if !name_ok {
+            return Err(bad(format!("{name:?} is not a header name")));
+        }
+        if ureq::http::HeaderValue::from_str(value).is_err() {
+            return Err(bad(format!(
+                "the value of {name} is not a valid header value"
+            )));
+        }
+    }
+    Ok(pairs)
+}
+
 fn parse_list(layers: &Layers<'_>, env: &'static str) -> Option<Vec<String>> {
     let (raw, _) = layers.get(env)?;
     let items: Vec<String> = raw
@@ -666,13 +845,14 @@ fn read_file(path: &Path) -> Result<BTreeMap<String, String>, ConfigError> {
         .map_err(|e: toml::de::Error| file_err(format!("not valid TOML: {}", e.message())))?;
     let mut out = BTreeMap::new();
     for (key, value) in table {
-        if matches!(
-            key.as_str(),
-            "client_id" | "client_secret" | "access_token" | "langsmith_api_key"
-        ) {
+        if let Some(file_name) = match key.as_str() {
+            "client_id" | "client_secret" | "access_token" => Some(format!("aruba_{key}")),
+            "langsmith_api_key" | "otel_exporter_otlp_headers" => Some(key.clone()),
+            _ => None,
+        } {
             return Err(file_err(format!(
                 "key {key} is a credential and is not read from the config file; put it in \
-                 /etc/aruba-noc-mcp/secrets/aruba_{key} (mode 0600) or the environment"
+                 /etc/aruba-noc-mcp/secrets/{file_name} (mode 0600) or the environment"
             )));
         }
         if setting_by_key(&key).is_none() {
@@ -780,10 +960,8 @@ impl Config {
         };
         let log = Self::log(&layers)?;
         let langsmith = Self::langsmith(&mut layers)?;
-        let otlp_endpoint = layers
-            .get("OTEL_EXPORTER_OTLP_ENDPOINT")
-            .map(|(raw, _)| raw.value.trim().to_string())
-            .filter(|v| !v.is_empty());
+        let analytics = Self::analytics(&layers)?;
+        let otlp = Self::otlp(&mut layers)?;
 
         Ok(Config {
             central,
@@ -792,7 +970,8 @@ impl Config {
             tools,
             log,
             langsmith,
-            otlp_endpoint,
+            analytics,
+            otlp,
             config_file: file_path,
             warnings: layers.warnings,
         })
@@ -866,7 +1045,7 @@ impl Config {
             http_workers: parse_number(
                 layers,
                 "ARUBA_HTTP_WORKERS",
-                4,
+                DEFAULT_HTTP_WORKERS,
                 1,
                 64,
                 "a whole number of threads from 1 to 64",
@@ -996,12 +1175,170 @@ impl Config {
             "LANGSMITH_ENDPOINT",
             "https://api.smith.langchain.com",
         )?;
+        let workspace_id = match layers.get("LANGSMITH_WORKSPACE_ID") {
+            None => None,
+            Some((raw, s)) => {
+                let text = raw.value.trim();
+                if text.is_empty() {
+                    None
+                } else if text
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                {
+                    Some(text.to_string())
+                } else {
+                    return Err(invalid(
+                        s,
+                        &raw,
+                        format!("{text:?} is not a workspace id"),
+                        "the workspace UUID from LangSmith's settings page",
+                    ));
+                }
+            }
+        };
         Ok(LangSmithSettings {
             enabled: wanted && api_key.is_some(),
             api_key,
             project,
             endpoint,
+            workspace_id,
         })
+    }
+
+    fn analytics(layers: &Layers<'_>) -> Result<AnalyticsSettings, ConfigError> {
+        let send_arguments = parse_bool(layers, "ARUBA_ANALYTICS_ARGS", true)?;
+        let mut redact: Vec<String> = ALWAYS_REDACTED.iter().map(|s| (*s).to_string()).collect();
+        for extra in parse_list(layers, "ARUBA_ANALYTICS_REDACT").unwrap_or_default() {
+            let extra = extra.to_ascii_lowercase();
+            if !redact.contains(&extra) {
+                redact.push(extra);
+            }
+        }
+        let flush_interval = parse_seconds(
+            layers,
+            "ARUBA_ANALYTICS_FLUSH_INTERVAL",
+            2,
+            1,
+            3600,
+            "seconds from 1 to 3600 (e.g. 2 or 5s)",
+        )?;
+        let timeout = parse_seconds(
+            layers,
+            "ARUBA_ANALYTICS_TIMEOUT",
+            5,
+            1,
+            120,
+            "seconds from 1 to 120 (e.g. 5)",
+        )?;
+        Ok(AnalyticsSettings {
+            send_arguments,
+            redact,
+            queue_size: parse_number(
+                layers,
+                "ARUBA_ANALYTICS_QUEUE",
+                1000,
+                1,
+                1_000_000,
+                "a whole number from 1 to 1000000",
+            )?,
+            flush_interval,
+            timeout,
+        })
+    }
+
+    fn otlp(layers: &mut Layers<'_>) -> Result<Option<OtlpSettings>, ConfigError> {
+        let disabled = parse_bool(layers, "OTEL_SDK_DISABLED", false)?;
+        let base = layers
+            .get("OTEL_EXPORTER_OTLP_ENDPOINT")
+            .is_some_and(|(raw, _)| !raw.value.trim().is_empty());
+        let exact = layers
+            .get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+            .filter(|(raw, _)| !raw.value.trim().is_empty());
+        let traces_endpoint = if let Some((raw, s)) = exact {
+            // The signal-specific URL is used exactly as given (spec), a trailing slash included.
+            check_url(s, &raw, raw.value.trim())?;
+            raw.value.trim().to_string()
+        } else if base {
+            let (url, _) = parse_url(layers, "OTEL_EXPORTER_OTLP_ENDPOINT", "")?;
+            format!("{url}/v1/traces")
+        } else {
+            return Ok(None);
+        };
+        if let Some((raw, s)) = layers.get("OTEL_EXPORTER_OTLP_PROTOCOL") {
+            match raw.value.trim().to_ascii_lowercase().as_str() {
+                "http/json" | "" => {}
+                "http/protobuf" => layers.warnings.push(
+                    "OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf: this server sends OTLP/HTTP JSON \
+                     (Content-Type: application/json), which OTLP/HTTP receivers accept too"
+                        .to_string(),
+                ),
+                other => {
+                    return Err(invalid(
+                        s,
+                        &raw,
+                        format!("{other:?} is not spoken by this server"),
+                        "http/json (point the endpoint at the collector's OTLP/HTTP port, usually 4318)",
+                    ));
+                }
+            }
+        }
+        let mut headers: Vec<(String, Secret)> = Vec::new();
+        for (env, file) in [
+            ("OTEL_EXPORTER_OTLP_HEADERS", "otel_exporter_otlp_headers"),
+            (
+                "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+                "otel_exporter_otlp_traces_headers",
+            ),
+        ] {
+            let Some(text) = layers.secret(env, file) else {
+                continue;
+            };
+            for (name, value) in parse_headers(env, &text)? {
+                headers.retain(|(n, _)| !n.eq_ignore_ascii_case(&name));
+                headers.push((name, Secret::new(value)));
+            }
+        }
+        let service_name = layers
+            .get("OTEL_SERVICE_NAME")
+            .map(|(raw, _)| raw.value.trim().to_string())
+            .filter(|v| !v.is_empty());
+        let mut resource_attributes = Vec::new();
+        if let Some((raw, s)) = layers.get("OTEL_RESOURCE_ATTRIBUTES") {
+            for (key, value) in parse_key_values(&raw.value).map_err(|problem| {
+                invalid(
+                    s,
+                    &raw,
+                    problem,
+                    "comma-separated key=value pairs with percent-encoded values, e.g. \
+                     deployment.environment=prod,host.name=noc-1",
+                )
+            })? {
+                resource_attributes.retain(|(k, _): &(String, String)| *k != key);
+                resource_attributes.push((key, value));
+            }
+        }
+        // OTEL_SERVICE_NAME wins over a service.name resource attribute (spec).
+        let service_name = service_name
+            .or_else(|| {
+                resource_attributes
+                    .iter()
+                    .find(|(k, _)| k == "service.name")
+                    .map(|(_, v)| v.clone())
+            })
+            .unwrap_or_else(|| "aruba-noc-mcp".to_string());
+        resource_attributes.retain(|(k, _)| k != "service.name");
+        if disabled {
+            layers
+                .warnings
+                .push("OTEL_SDK_DISABLED is true: no spans are exported".to_string());
+            return Ok(None);
+        }
+        Ok(Some(OtlpSettings {
+            traces_endpoint,
+            headers,
+            service_name,
+            resource_attributes,
+        }))
     }
 }
 
@@ -1029,7 +1366,7 @@ mod tests {
         assert_eq!(c.central.base_url, DEFAULT_BASE_URL);
         assert_eq!(c.central.token_url, DEFAULT_TOKEN_URL);
         assert_eq!(c.central.api_timeout, Duration::from_secs(30));
-        assert_eq!(c.central.http_workers, 4);
+        assert_eq!(c.central.http_workers, 8);
         assert_eq!(c.central.max_response_bytes, 16 * 1024 * 1024);
         assert_eq!(c.resilience.rate_limit_requests, 100);
         assert_eq!(c.resilience.rate_limit_window, Duration::from_secs(60));
@@ -1210,5 +1547,149 @@ mod tests {
                 || reason.contains("ARUBA_CLIENT_ID is set but")
         );
         assert!(reason.contains("--simulate"));
+    }
+
+    #[test]
+    fn analytics_defaults_and_overrides() {
+        let c = load(&[]).unwrap();
+        assert!(c.analytics.send_arguments);
+        assert!(c.analytics.redact.iter().any(|k| k == "password"));
+        assert_eq!(c.analytics.queue_size, 1000);
+        assert_eq!(c.analytics.flush_interval, Duration::from_secs(2));
+        assert_eq!(c.analytics.timeout, Duration::from_secs(5));
+        assert!(c.otlp.is_none());
+        assert!(c.langsmith.workspace_id.is_none());
+        let c = load(&[
+            ("LANGSMITH_TRACING", "true"),
+            ("LANGSMITH_API_KEY", "lsv2_pt_abc"),
+            (
+                "LANGSMITH_WORKSPACE_ID",
+                "0f6c7b1e-0000-4000-8000-000000000001",
+            ),
+            ("ARUBA_ANALYTICS_ARGS", "off"),
+            ("ARUBA_ANALYTICS_REDACT", "Serial, mac"),
+            ("ARUBA_ANALYTICS_QUEUE", "5"),
+        ])
+        .unwrap();
+        assert!(c.langsmith.enabled);
+        assert_eq!(
+            c.langsmith.workspace_id.as_deref(),
+            Some("0f6c7b1e-0000-4000-8000-000000000001")
+        );
+        assert!(!c.analytics.send_arguments);
+        // Extra keys add to the built-in ones, which always stay.
+        for key in ["serial", "mac", "secret", "token", "key"] {
+            assert!(c.analytics.redact.iter().any(|k| k == key), "{key}");
+        }
+        assert_eq!(c.analytics.queue_size, 5);
+        assert!(!format!("{c:?}").contains("lsv2_pt_abc"));
+        let err = load(&[("ARUBA_ANALYTICS_QUEUE", "0")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("ARUBA_ANALYTICS_QUEUE"), "{err}");
+        let err = load(&[("ARUBA_ANALYTICS_ARGS", "some")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("ARUBA_ANALYTICS_ARGS"), "{err}");
+        let err = load(&[("LANGSMITH_WORKSPACE_ID", "a b")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("LANGSMITH_WORKSPACE_ID"), "{err}");
+    }
+
+    #[test]
+    fn otlp_endpoints_headers_and_resource() {
+        let c = load(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318/")]).unwrap();
+        let o = c.otlp.unwrap();
+        assert_eq!(o.traces_endpoint, "http://127.0.0.1:4318/v1/traces");
+        assert_eq!(o.service_name, "aruba-noc-mcp");
+        assert!(o.headers.is_empty());
+        let c = load(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://ignored:4318"),
+            (
+                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                "https://otlp.example.com/custom/traces/",
+            ),
+            (
+                "OTEL_EXPORTER_OTLP_HEADERS",
+                "x-api-key=abc%3D1, x-team=noc",
+            ),
+            ("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "X-Team=netops"),
+            (
+                "OTEL_RESOURCE_ATTRIBUTES",
+                "service.name=from-attrs,deployment.environment=lab%20one",
+            ),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"),
+        ])
+        .unwrap();
+        let o = c.otlp.unwrap();
+        assert_eq!(o.traces_endpoint, "https://otlp.example.com/custom/traces/");
+        let headers: Vec<(&str, &str)> = o
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.expose()))
+            .collect();
+        assert_eq!(headers, [("x-api-key", "abc=1"), ("X-Team", "netops")]);
+        assert_eq!(o.service_name, "from-attrs");
+        assert_eq!(
+            o.resource_attributes,
+            [("deployment.environment".to_string(), "lab one".to_string())]
+        );
+        assert!(
+            !format!("{o:?}").contains("abc=1"),
+            "header values are secrets"
+        );
+        let c = load(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318"),
+            ("OTEL_SERVICE_NAME", "noc-7"),
+            ("OTEL_RESOURCE_ATTRIBUTES", "service.name=other"),
+        ])
+        .unwrap();
+        assert_eq!(c.otlp.unwrap().service_name, "noc-7");
+        let c = load(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318"),
+            ("OTEL_SDK_DISABLED", "true"),
+        ])
+        .unwrap();
+        assert!(c.otlp.is_none());
+    }
+
+    #[test]
+    fn bad_otlp_values_name_the_variable_and_hide_header_values() {
+        let base = ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318");
+        let err = load(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "localhost:4318")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("OTEL_EXPORTER_OTLP_ENDPOINT"), "{err}");
+        let err = load(&[("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "grpc://x")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"), "{err}");
+        let err = load(&[base, ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("OTEL_EXPORTER_OTLP_PROTOCOL") && err.contains("http/json"),
+            "{err}"
+        );
+        let err = load(&[base, ("OTEL_EXPORTER_OTLP_HEADERS", "x-api-key:topsecret")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("OTEL_EXPORTER_OTLP_HEADERS"), "{err}");
+        assert!(!err.contains("topsecret"), "{err}");
+        let err = load(&[base, ("OTEL_EXPORTER_OTLP_HEADERS", "bad name=topsecret")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("not a header name") && !err.contains("topsecret"),
+            "{err}"
+        );
+        let err = load(&[base, ("OTEL_RESOURCE_ATTRIBUTES", "=x")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("OTEL_RESOURCE_ATTRIBUTES"), "{err}");
+        let c = load(&[base, ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")]).unwrap();
+        assert!(c.otlp.is_some());
+        assert!(c.warnings.iter().any(|w| w.contains("http/protobuf")));
     }
 }

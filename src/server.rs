@@ -52,6 +52,7 @@ pub struct NocServer {
     registry: Arc<Registry>,
     central: Arc<Central>,
     calls: Arc<AtomicU64>,
+    ready: tokio::sync::watch::Receiver<bool>,
 }
 
 impl NocServer {
@@ -61,7 +62,16 @@ impl NocServer {
             registry: Arc::new(registry),
             central,
             calls: Arc::new(AtomicU64::new(0)),
+            ready: tokio::sync::watch::channel(true).1,
         }
+    }
+
+    /// Holds tool calls until `ready` is true (monitoring has started and the metrics recorder is
+    /// installed), so no call's metrics are lost while `initialize` and `tools/list` are answered
+    /// without waiting for it. A closed channel releases the calls.
+    pub fn with_startup_gate(mut self, ready: tokio::sync::watch::Receiver<bool>) -> NocServer {
+        self.ready = ready;
+        self
     }
 }
 
@@ -117,6 +127,8 @@ impl ServerHandler for NocServer {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
+        // Err: monitoring start-up ended without saying so; do not hold calls for it.
+        let _ = self.ready.clone().wait_for(|ready| *ready).await;
         let name = request.name.to_string();
         let Some(spec) = self.registry.get(&name) else {
             return match self.registry.refusal(&name) {
@@ -151,6 +163,7 @@ impl ServerHandler for NocServer {
             .with_max_duration(spec.max_duration)
             .with_request(progress, context.ct.clone());
         let arguments = request.arguments.unwrap_or_default();
+        telemetry::analytics::attach_arguments(&span, &arguments);
         async move {
             let started = Instant::now();
             // Central::call keeps every upstream wait inside the deadline; this bound also covers

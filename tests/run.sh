@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: the README's "run the tests" command.
 # Installs what the tests need (Debian's prometheus and prometheus-alertmanager for the monitoring
-# checks, see tests/monitoring.sh), then builds and runs every unit and integration test.
-# Integration tests spawn the real binary and talk MCP to it over pipes, against the built-in
-# Central simulator on 127.0.0.1.
+# checks, see tests/monitoring.sh; file, lintian and cargo-deb for the package, see tests/deb.sh),
+# then builds and runs every unit and integration test. Integration tests spawn the real binary and
+# talk MCP to it over pipes, against the built-in Central simulator on 127.0.0.1. Then the
+# appliance builds and the Debian package (tests/deb.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,6 +32,45 @@ cargo test --locked --doc
 echo "== loom model checks (breaker half-open probe, bucket concurrent acquire)"
 RUSTFLAGS="--cfg aruba_loom" CARGO_TARGET_DIR=target/loom \
     cargo test --locked --release --lib loom_tests
+
+# Cross.toml's images build ring without pre-build steps; aws-lc would need cmake/bindgen there.
+echo "== TLS is ring only (no aws-lc in Cargo.lock)"
+if grep -q '^name = "aws-lc' Cargo.lock; then
+    echo "FAIL: aws-lc is in Cargo.lock; the cross builds (Cross.toml) assume ring only" >&2
+    exit 1
+fi
+
+# The appliance build: the size-tuned profile, and a fully static x86_64 binary (the ARM and musl
+# targets need cross and Docker, which CI machines lack; see targets/README.md). The static build
+# shares target/ so the host-side build scripts and proc-macros are reused.
+echo "== cargo build --profile appliance (x86_64)"
+cargo build --locked --profile appliance
+echo "appliance binary: $(stat -c %s target/appliance/aruba-noc-mcp) bytes"
+
+echo "== static x86_64 binary: RUSTFLAGS='-C target-feature=+crt-static' --target x86_64-unknown-linux-gnu"
+if ! command -v file >/dev/null; then
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq file; } || true
+fi
+if command -v file >/dev/null; then
+    RUSTFLAGS='-C target-feature=+crt-static' \
+        cargo build --locked --profile appliance --target x86_64-unknown-linux-gnu
+    static=target/x86_64-unknown-linux-gnu/appliance/aruba-noc-mcp
+    kind=$(file -b "$static")
+    echo "$static: $(stat -c %s "$static") bytes; $kind"
+    case "$kind" in
+        *"statically linked"* | *"static-pie linked"*) ;;
+        *) echo "FAIL: $static is not statically linked" >&2; exit 1 ;;
+    esac
+    env -i ARUBA_LOG=warn "$static" check --simulate >/dev/null
+elif [ "${CI:-}" = true ]; then
+    echo "FAIL: file(1) is missing and could not be installed" >&2
+    exit 1
+else
+    echo "SKIP static build check: file(1) is missing (CI=true makes this a failure)"
+fi
+
+echo "== Debian package (tests/deb.sh)"
+tests/deb.sh
 
 # Fuzz every parser briefly (cargo-fuzz on stable via RUSTC_BOOTSTRAP; installs it if missing).
 # The committed corpus is also replayed by tests/fuzz_corpus.rs in `cargo test` above.

@@ -9,7 +9,9 @@
 use std::time::Duration;
 
 use metrics::{Unit, counter, describe_counter, describe_gauge, describe_histogram, gauge};
-use metrics_exporter_prometheus::{BuildError, Matcher, PrometheusBuilder, PrometheusHandle};
+use metrics_exporter_prometheus::{
+    BuildError, Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
+};
 
 use crate::central::routes::{self, Route};
 
@@ -98,12 +100,15 @@ pub async fn upkeep(handle: PrometheusHandle, interval: std::time::Duration) {
     }
 }
 
-/// Installs the Prometheus recorder for the process, with real histograms (explicit buckets)
-/// for every `_seconds` metric, describes every metric and pre-initialises the series alerts use.
+/// Builds the Prometheus recorder, with real histograms (explicit buckets) for every `_seconds`
+/// metric, without installing it.
 ///
-/// Fails when a recorder is already installed.
-pub fn install(tools: &[String]) -> Result<PrometheusHandle, BuildError> {
-    let handle = PrometheusBuilder::new()
+/// Building it calibrates the clock the exporter stamps samples with (`quanta`: a busy loop of a
+/// few milliseconds, up to 200 ms on a noisy machine), the largest single cost of start-up, so
+/// `serve` builds it on a helper thread while the tool catalogue is generated and answers
+/// `initialize` without waiting for it.
+pub fn build() -> Result<PrometheusRecorder, BuildError> {
+    Ok(PrometheusBuilder::new()
         .set_buckets_for_metric(Matcher::Full(API_CALL_DURATION_SECONDS.into()), API_BUCKETS)?
         .set_buckets_for_metric(
             Matcher::Full(OAUTH2_TOKEN_REFRESH_DURATION_SECONDS.into()),
@@ -117,9 +122,22 @@ pub fn install(tools: &[String]) -> Result<PrometheusHandle, BuildError> {
             Matcher::Full(MCP_TOOL_CALL_DURATION_SECONDS.into()),
             TOOL_BUCKETS,
         )?
-        .install_recorder()?;
+        .build_recorder())
+}
+
+/// Installs `recorder` (from [`build`]) for the process, describes every metric and
+/// pre-initialises the series alerts use.
+///
+/// Fails when a recorder is already installed.
+pub fn install(
+    recorder: PrometheusRecorder,
+    tools: &[String],
+) -> Result<PrometheusHandle, BuildError> {
+    let handle = recorder.handle();
+    metrics::set_global_recorder(recorder)?;
     describe();
     preinitialise(routes::ALL, tools);
+    crate::telemetry::export::describe_and_preinitialise();
     Ok(handle)
 }
 

@@ -159,3 +159,5 @@ where
     .await;
     outputs.into_iter().flatten().collect()
 }
+
+pub mod receiver;

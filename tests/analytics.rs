@@ -1,0 +1,417 @@
+//! LangSmith analytics end to end: the real binary against the simulator, with a fake LangSmith
+//! (`POST /runs/batch`) on 127.0.0.1. Checks the runs' required fields and their parent/child
+//! structure for a success, tool errors, an upstream retry and token refreshes; redaction; and
+//! that a hanging or absent receiver neither slows tool calls nor goes unnoticed (the drop
+//! counters on /metrics rise).
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use aruba_noc_mcp::simulator::SimulatorConfig;
+use common::receiver::{Behaviour, Received, Receiver, closed_port_url};
+use common::{call, session, simulator, simulator_with};
+use serde_json::{Value, json};
+
+const API_KEY: &str = "lsv2_pt_test_key_0123456789";
+
+fn langsmith_env(endpoint: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("LANGSMITH_TRACING", "true"),
+        ("LANGSMITH_API_KEY", API_KEY),
+        ("LANGSMITH_ENDPOINT", endpoint),
+        ("LANGSMITH_PROJECT", "noc-test"),
+        ("LANGSMITH_WORKSPACE_ID", "ws-0001"),
+        ("ARUBA_ANALYTICS_FLUSH_INTERVAL", "1"),
+        ("ARUBA_ANALYTICS_REDACT", "building_code,HIDDEN"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k, v.to_string()))
+    .collect()
+}
+
+fn borrowed<'a>(env: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    env.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+/// Every posted run and every patch, over all requests.
+fn runs(received: &[Received]) -> (Vec<Value>, Vec<Value>) {
+    let (mut post, mut patch) = (Vec::new(), Vec::new());
+    for r in received {
+        let body = r.json();
+        post.extend(body["post"].as_array().cloned().unwrap_or_default());
+        patch.extend(body["patch"].as_array().cloned().unwrap_or_default());
+    }
+    (post, patch)
+}
+
+/// The session root as closed at shutdown: a patch, or (when the whole session fitted in one
+/// batch) the posted root with its end.
+fn session_closed(received: &[Received]) -> Option<Value> {
+    let (post, patch) = runs(received);
+    patch
+        .into_iter()
+        .chain(post)
+        .find(|r| r["name"] == "mcp_session" && r.get("end_time").is_some())
+}
+
+fn children<'a>(runs: &'a [Value], parent: &Value) -> Vec<&'a Value> {
+    let mut out: Vec<&Value> = runs
+        .iter()
+        .filter(|r| r["parent_run_id"] == parent["id"])
+        .collect();
+    out.sort_by_key(|r| r["dotted_order"].as_str().unwrap_or_default().to_string());
+    out
+}
+
+#[tokio::test]
+async fn tool_runs_nest_under_the_session_with_attempts_refreshes_errors_and_redaction() {
+    let sim = simulator_with(SimulatorConfig {
+        faults: "error=503@/network-monitoring/v1/devices#1"
+            .parse()
+            .unwrap(),
+        ..SimulatorConfig::default()
+    });
+    // LangSmith answers the first batch with 503: the exporter retries it, nothing is lost.
+    let langsmith = Receiver::start(Behaviour::Statuses(vec![503]));
+    let env = langsmith_env(&langsmith.url());
+    let client = session(&sim, &borrowed(&env)).await;
+
+    // 1. Success after one retried 503; the first call also fetches the first token.
+    let ok = call(&client, "get_device_list", json!({"limit": 5})).await;
+    assert_ne!(ok.is_error, Some(true));
+    // 2. A tool error before any upstream request, with arguments that must be redacted.
+    let bad = call(
+        &client,
+        "get_device_list",
+        json!({
+            "site_name": "HQ",
+            "password": "hunter2",
+            "options": {"API_Key": "k-123456", "hidden": "invisible-ink", "depth": 3},
+            "building_code": "4711",
+        }),
+    )
+    .await;
+    assert_eq!(bad.is_error, Some(true));
+    // 3. Central answers 404.
+    let missing = call(
+        &client,
+        "get_ap_details",
+        json!({"serial_number": "NOSUCHAP01"}),
+    )
+    .await;
+    assert_eq!(missing.is_error, Some(true));
+    // 4. Central rejects the token once: renewed (a refresh) and replayed.
+    sim.set_faults("unauthorized-once".parse().unwrap());
+    let renewed = call(&client, "get_sites_health", json!({})).await;
+    assert_ne!(renewed.is_error, Some(true));
+    client.cancel().await.unwrap();
+
+    // The session root is closed at shutdown, after every tool run was queued.
+    assert!(
+        langsmith.wait_until(Duration::from_secs(20), |r| session_closed(r).is_some()),
+        "the session run was not closed: {:?}",
+        langsmith.received()
+    );
+    let received = langsmith.received();
+    for r in &received {
+        assert_eq!(r.method, "POST");
+        assert_eq!(r.path, "/runs/batch");
+        assert_eq!(r.header("x-api-key"), Some(API_KEY));
+        assert_eq!(r.header("x-tenant-id"), Some("ws-0001"));
+        assert_eq!(r.header("content-type"), Some("application/json"));
+        let body = String::from_utf8_lossy(&r.body);
+        for secret in [
+            API_KEY,
+            "hunter2",
+            "k-123456",
+            "invisible-ink",
+            "4711",
+            "sim-client-secret",
+        ] {
+            assert!(!body.contains(secret), "{secret} was sent: {body}");
+        }
+    }
+    let (mut post, patch) = runs(&received);
+    assert!(received.len() >= 2, "the 503'd batch was sent again");
+    // The 503'd first batch was sent again: drop the duplicates it caused.
+    post.sort_by_key(|r| r["id"].as_str().unwrap().to_string());
+    post.dedup_by_key(|r| r["id"].clone());
+
+    let root = post
+        .iter()
+        .find(|r| r["name"] == "mcp_session")
+        .expect("session root posted");
+    let root_id = root["id"].clone();
+    assert_eq!(root["trace_id"], root_id);
+    assert_eq!(root["run_type"], "chain");
+    assert!(root.get("parent_run_id").is_none());
+    assert!(patch.len() <= 1);
+    let closed = session_closed(&received).unwrap();
+    assert_eq!(closed["id"], root_id);
+    assert_eq!(closed["trace_id"], root_id);
+    assert_eq!(closed["dotted_order"], root["dotted_order"]);
+    assert_eq!(
+        closed["outputs"],
+        json!({"tool_calls": 4, "tool_errors": 2})
+    );
+    assert!(closed["end_time"].as_str() >= root["start_time"].as_str());
+
+    for run in &post {
+        for key in [
+            "id",
+            "trace_id",
+            "dotted_order",
+            "name",
+            "run_type",
+            "start_time",
+            "session_name",
+            "inputs",
+            "extra",
+        ] {
+            assert!(run.get(key).is_some(), "{key} missing: {run}");
+        }
+        assert_eq!(run["trace_id"], root_id, "one trace per session");
+        assert_eq!(run["session_name"], "noc-test");
+        assert_eq!(
+            run["extra"]["metadata"]["server_version"],
+            env!("CARGO_PKG_VERSION")
+        );
+        let start = run["start_time"].as_str().unwrap();
+        assert!(start.ends_with('Z') && start.len() == 27, "{start}");
+        if run != root {
+            assert!(run["end_time"].as_str().unwrap() >= start);
+            // The parent's dotted order, then this run's own segment.
+            let parent = post
+                .iter()
+                .find(|p| p["id"] == run["parent_run_id"])
+                .unwrap_or_else(|| panic!("parent of {run} not posted"));
+            let dotted = run["dotted_order"].as_str().unwrap();
+            let own = format!(
+                "{}{}",
+                start.replace(['-', ':', '.'], ""),
+                run["id"].as_str().unwrap()
+            );
+            assert_eq!(
+                dotted,
+                format!("{}.{own}", parent["dotted_order"].as_str().unwrap())
+            );
+        }
+    }
+
+    let tools = children(&post, root);
+    let names: Vec<&str> = tools.iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "get_device_list",
+            "get_device_list",
+            "get_ap_details",
+            "get_sites_health"
+        ]
+    );
+    assert!(tools.iter().all(|r| r["run_type"] == "tool"));
+    let call_ids: Vec<&str> = tools
+        .iter()
+        .map(|r| r["extra"]["metadata"]["call_id"].as_str().unwrap())
+        .collect();
+    assert!(call_ids.windows(2).all(|w| w[0] != w[1]), "{call_ids:?}");
+    assert!(
+        tools
+            .iter()
+            .all(|r| r["extra"]["metadata"]["request_id"].is_string())
+    );
+
+    // 1: success, a 503 attempt with the first token refresh inside, then a 200 attempt.
+    let (success, attempts) = (tools[0], children(&post, tools[0]));
+    assert_eq!(success["inputs"], json!({"limit": 5}));
+    assert_eq!(success["outputs"]["outcome"], "ok");
+    assert_eq!(success["outputs"]["items"], 5);
+    assert!(success["outputs"]["truncated"].is_boolean(), "{success}");
+    assert!(success.get("error").is_none());
+    assert_eq!(attempts.len(), 2, "{attempts:?}");
+    for (i, attempt) in attempts.iter().enumerate() {
+        assert_eq!(attempt["name"], "GET /network-monitoring/v1/devices");
+        assert_eq!(attempt["inputs"]["attempt"], i + 1);
+        assert_eq!(attempt["inputs"]["method"], "GET");
+        assert_eq!(
+            attempt["extra"]["metadata"]["call_id"],
+            success["extra"]["metadata"]["call_id"]
+        );
+    }
+    assert_eq!(attempts[0]["outputs"]["status"], 503);
+    assert!(
+        attempts[0]["error"].as_str().unwrap().contains("503"),
+        "{}",
+        attempts[0]
+    );
+    assert_eq!(attempts[1]["outputs"]["status"], 200);
+    assert!(attempts[1].get("error").is_none());
+    let refresh = children(&post, attempts[0]);
+    assert_eq!(refresh.len(), 1);
+    assert_eq!(refresh[0]["name"], "token_refresh");
+    assert_eq!(
+        refresh[0]["outputs"],
+        json!({"outcome": "ok", "status": 200})
+    );
+    assert!(children(&post, attempts[1]).is_empty());
+
+    // 2: argument error, redacted inputs, no upstream request.
+    let invalid = tools[1];
+    assert_eq!(invalid["outputs"]["outcome"], "error");
+    assert!(
+        invalid["error"].as_str().unwrap().contains("unknown field"),
+        "{invalid}"
+    );
+    assert_eq!(
+        invalid["inputs"],
+        json!({
+            "site_name": "HQ",
+            "password": "[redacted]",
+            "options": {"API_Key": "[redacted]", "hidden": "[redacted]", "depth": 3},
+            "building_code": "[redacted]",
+        })
+    );
+    assert!(children(&post, invalid).is_empty());
+
+    // 3: Central's 404, with the route template (not the serial) as the child's name.
+    let not_found = tools[2];
+    assert!(not_found["error"].as_str().unwrap().contains("HTTP 404"));
+    let attempts = children(&post, not_found);
+    assert_eq!(attempts.len(), 1);
+    assert_eq!(
+        attempts[0]["name"],
+        "GET /network-monitoring/v1/aps/{serial-number}"
+    );
+    assert_eq!(attempts[0]["outputs"]["status"], 404);
+
+    // 4: the 401 renewed the token inside the attempt, which then succeeded.
+    let attempts = children(&post, tools[3]);
+    assert_eq!(attempts.len(), 1);
+    assert_eq!(attempts[0]["outputs"]["status"], 200);
+    let refresh = children(&post, attempts[0]);
+    assert_eq!(refresh.len(), 1, "{attempts:?}");
+    assert_eq!(refresh[0]["name"], "token_refresh");
+    assert_eq!(refresh[0]["outputs"]["outcome"], "ok");
+}
+
+#[tokio::test]
+async fn arguments_can_be_left_out_entirely() {
+    let sim = simulator();
+    let langsmith = Receiver::start(Behaviour::Statuses(vec![]));
+    let mut env = langsmith_env(&langsmith.url());
+    env.push(("ARUBA_ANALYTICS_ARGS", "off".into()));
+    let client = session(&sim, &borrowed(&env)).await;
+    call(&client, "get_device_list", json!({"site_name": "Campus-7"})).await;
+    client.cancel().await.unwrap();
+    assert!(langsmith.wait_until(Duration::from_secs(20), |r| session_closed(r).is_some()));
+    let (post, _) = runs(&langsmith.received());
+    let tool = post.iter().find(|r| r["run_type"] == "tool").unwrap();
+    assert_eq!(tool["inputs"], json!({}));
+    assert!(
+        !langsmith
+            .received()
+            .iter()
+            .any(|r| String::from_utf8_lossy(&r.body).contains("Campus-7"))
+    );
+}
+
+/// Sequential `get_device_list` calls; returns how long they took.
+async fn timed_calls(client: &rmcp::service::RunningService<rmcp::RoleClient, ()>) -> Duration {
+    let started = Instant::now();
+    for _ in 0..40 {
+        let result = call(client, "get_device_list", json!({"limit": 2})).await;
+        assert_ne!(result.is_error, Some(true));
+    }
+    started.elapsed()
+}
+
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// The value of the series `series` (exact name and labels) on /metrics, when present.
+fn scrape(port: u16, series: &str) -> Option<f64> {
+    let body = ureq::get(&format!("http://127.0.0.1:{port}/metrics"))
+        .call()
+        .ok()?
+        .body_mut()
+        .read_to_string()
+        .ok()?;
+    body.lines()
+        .find_map(|l| l.strip_prefix(series)?.trim().parse().ok())
+}
+
+#[tokio::test]
+async fn a_hanging_or_absent_receiver_does_not_slow_tool_calls_and_drops_are_counted() {
+    let sim = simulator();
+    // Baseline: analytics and tracing off.
+    let plain = session(&sim, &[]).await;
+    call(&plain, "get_device_list", json!({"limit": 2})).await; // token, connections
+    let baseline = timed_calls(&plain).await;
+    plain.cancel().await.unwrap();
+
+    // LangSmith accepts the connection and never answers; OTLP has nobody listening.
+    let hanging = Receiver::start(Behaviour::Hang);
+    let port = free_port();
+    let metrics_addr = format!("127.0.0.1:{port}");
+    let mut env = langsmith_env(&hanging.url());
+    env.extend([
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", closed_port_url()),
+        ("ARUBA_ANALYTICS_QUEUE", "4".into()),
+        ("ARUBA_ANALYTICS_TIMEOUT", "2".into()),
+        ("ARUBA_METRICS_ADDR", metrics_addr),
+    ]);
+    let client = session(&sim, &borrowed(&env)).await;
+    call(&client, "get_device_list", json!({"limit": 2})).await;
+    // The exporter thread is now stuck in its first POST.
+    assert!(hanging.wait_until(Duration::from_secs(10), |r| !r.is_empty()));
+    let exporting = timed_calls(&client).await;
+    assert!(
+        exporting <= baseline * 3 + Duration::from_secs(1),
+        "40 calls took {exporting:?} with a hanging receiver, {baseline:?} without analytics"
+    );
+
+    // Far more runs than the queue holds were produced: the drops are counted.
+    let queue_full = "analytics_dropped_total{reason=\"queue_full\"}";
+    let mut dropped = None;
+    for _ in 0..100 {
+        dropped = scrape(port, queue_full).filter(|n| *n > 0.0);
+        if dropped.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(dropped.is_some(), "{queue_full} did not rise");
+    let otlp_dropped = |reason: &str| {
+        scrape(
+            port,
+            &format!("otlp_spans_dropped_total{{reason=\"{reason}\"}}"),
+        )
+        .unwrap_or(0.0)
+    };
+    assert!(otlp_dropped("queue_full") + otlp_dropped("send_failed") > 0.0);
+    assert_eq!(
+        scrape(port, "analytics_runs_sent_total"),
+        Some(0.0),
+        "nothing was delivered"
+    );
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn analytics_stay_off_without_an_api_key() {
+    let sim = simulator();
+    let langsmith = Receiver::start(Behaviour::Statuses(vec![]));
+    let env: Vec<(&str, String)> = langsmith_env(&langsmith.url())
+        .into_iter()
+        .filter(|(k, _)| *k != "LANGSMITH_API_KEY")
+        .collect();
+    let client = session(&sim, &borrowed(&env)).await;
+    call(&client, "get_device_list", json!({})).await;
+    client.cancel().await.unwrap();
+    // Twice the flush interval and the exit flush have passed.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(langsmith.received().is_empty());
+}
