@@ -40,7 +40,7 @@ pub mod wlans;
 use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rmcp::RoleServer;
 use rmcp::model::{
@@ -355,8 +355,12 @@ type Checker = fn(JsonObject) -> Result<(), ToolError>;
 /// One tool: its MCP definition and its handler.
 #[derive(Clone)]
 pub struct ToolSpec {
-    /// The MCP definition (name, title, description, schemas, annotations).
-    pub tool: Tool,
+    /// The MCP definition without its JSON schemas (name, title, description, annotations):
+    /// generating the schemas is most of the catalogue's start-up cost, so [`ToolSpec::definition`]
+    /// adds them only when `tools/list` needs them.
+    tool: Tool,
+    /// Generates the input and output schemas.
+    schemas: fn() -> (Arc<JsonObject>, Arc<JsonObject>),
     /// Its toolset.
     pub toolset: Toolset,
     /// Read or active.
@@ -444,11 +448,8 @@ impl ToolSpec {
         F: Fn(ToolContext, A) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<O, ToolError>> + Send + 'static,
     {
-        let input = input_schema::<A>();
-        let output = output_schema::<O>();
-        let tool = Tool::new(info.name, info.description, input)
+        let tool = Tool::new(info.name, info.description, Arc::new(JsonObject::new()))
             .with_title(info.title)
-            .with_raw_output_schema(output)
             .with_annotations(annotations);
         let handler = Arc::new(handler);
         let call: Handler = Arc::new(move |ctx: ToolContext, arguments: JsonObject| {
@@ -467,12 +468,28 @@ impl ToolSpec {
         });
         ToolSpec {
             tool,
+            schemas: || (input_schema::<A>(), output_schema::<O>()),
             toolset: info.toolset,
             access,
             max_duration: None,
             handler: call,
             checker: |arguments| args::decode::<A>(arguments).map(drop),
         }
+    }
+
+    /// The complete MCP definition, JSON schemas included (generated on each call: the
+    /// [`Registry`] keeps the result).
+    pub fn definition(&self) -> Tool {
+        let (input, output) = (self.schemas)();
+        let mut tool = self.tool.clone();
+        tool.input_schema = input;
+        tool.output_schema = Some(output);
+        tool
+    }
+
+    /// The tool's MCP annotations (read-only, destructive, idempotent, open-world hints).
+    pub fn annotations(&self) -> Option<&ToolAnnotations> {
+        self.tool.annotations.as_ref()
     }
 
     /// The tool's name.
@@ -577,6 +594,8 @@ pub fn catalogue() -> Vec<ToolSpec> {
 /// The tools this process offers, after selection.
 pub struct Registry {
     tools: Vec<ToolSpec>,
+    /// The offered tools' complete definitions, generated once (see [`Registry::definitions`]).
+    definitions: OnceLock<Vec<Tool>>,
     index: HashMap<String, usize>,
     read_only: bool,
     known: BTreeSet<String>,
@@ -664,6 +683,7 @@ impl Registry {
             .collect();
         Ok(Registry {
             tools,
+            definitions: OnceLock::new(),
             index,
             read_only: settings.read_only,
             known,
@@ -672,7 +692,16 @@ impl Registry {
 
     /// The offered tools' MCP definitions, in catalogue order.
     pub fn list(&self) -> Vec<Tool> {
-        self.tools.iter().map(|t| t.tool.clone()).collect()
+        self.definitions().to_vec()
+    }
+
+    /// The offered tools' complete definitions, JSON schemas included, generated on the first
+    /// call (a few milliseconds for the whole catalogue) and kept; a concurrent caller waits for
+    /// that one generation. `serve` makes the first call on a helper thread at start-up, so
+    /// `initialize` is answered without waiting for the schemas and `tools/list` seldom does.
+    pub fn definitions(&self) -> &[Tool] {
+        self.definitions
+            .get_or_init(|| self.tools.iter().map(ToolSpec::definition).collect())
     }
 
     /// Names of the offered tools.
@@ -733,21 +762,23 @@ mod tests {
         let all = catalogue();
         let names: BTreeSet<&str> = all.iter().map(ToolSpec::name).collect();
         assert_eq!(names.len(), all.len());
-        for t in &all {
+        for spec in &all {
+            let t = spec.definition();
             assert_eq!(
-                t.tool.input_schema.get("type").and_then(|v| v.as_str()),
+                t.input_schema.get("type").and_then(|v| v.as_str()),
                 Some("object"),
                 "{}",
-                t.name()
+                spec.name()
             );
-            let out = t.tool.output_schema.as_ref().expect("output schema");
+            let out = t.output_schema.as_ref().expect("output schema");
             assert_eq!(
                 out.get("type").and_then(|v| v.as_str()),
                 Some("object"),
                 "{}",
-                t.name()
+                spec.name()
             );
-            assert!(t.tool.annotations.is_some());
+            assert!(t.annotations.is_some());
+            assert_eq!(spec.annotations(), t.annotations.as_ref());
         }
     }
 
@@ -766,8 +797,11 @@ mod tests {
             assert!(ro.get(name).is_none(), "{name}");
             let refusal = ro.refusal(name).expect("refused").to_string();
             assert!(refusal.contains("read-only"), "{refusal}");
-            let t = &all.get(name).expect("offered").tool;
-            let a = t.annotations.as_ref().expect("annotations");
+            let a = all
+                .get(name)
+                .expect("offered")
+                .annotations()
+                .expect("annotations");
             assert_eq!(a.read_only_hint, Some(false));
             assert_eq!(a.destructive_hint, Some(false));
             assert_eq!(a.idempotent_hint, Some(false));
