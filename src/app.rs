@@ -47,9 +47,8 @@ pub fn load_config(cli: &Cli) -> Result<Config, Failure> {
     Ok(Config::load(&inputs)?)
 }
 
-/// A current_thread runtime: one for MCP (stdio, tool calls, timers) on the main thread, one for
-/// monitoring (the `/metrics` listener, histogram upkeep, the idle prober) on its own thread;
-/// blocking HTTP runs on the transport's own worker threads.
+/// The one runtime: current_thread, so MCP, timers and the metrics listener share one
+/// thread; blocking HTTP runs on the transport's own worker threads.
 pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -160,6 +159,22 @@ pub fn serve(cli: &Cli, simulate: bool, seed: u64, faults: &str) -> Result<(), F
     let _simulator = simulate_if(&mut config, simulate, seed, faults)?;
     log_startup(&config);
     let listener = HttpSettings::load(&config.metrics)?;
+    // The metrics recorder's clock calibration (a busy loop of milliseconds, longer on a busy
+    // machine) runs on a helper thread while this one starts the HTTP workers and the MCP
+    // session; `initialize` does not wait for it, tool calls do (below).
+    let recorder = listener
+        .as_ref()
+        .map(|_| {
+            let (built, recorder) = tokio::sync::oneshot::channel();
+            std::thread::Builder::new()
+                .name("metrics-setup".into())
+                .spawn(move || {
+                    let _ = built.send(telemetry::metrics::build().map_err(|e| e.to_string()));
+                })
+                .map(|_| recorder)
+        })
+        .transpose()
+        .map_err(other("cannot start the metrics set-up thread"))?;
     let registry = Arc::new(
         Registry::select(tools::catalogue(), &config.tools)
             .map_err(|e| Failure::Config(ConfigError::Usage(e.to_string())))?,
@@ -183,11 +198,17 @@ pub fn serve(cli: &Cli, simulate: bool, seed: u64, faults: &str) -> Result<(), F
     // with the HTTP workers' start and `initialize` is answered later (measured: 2.6 vs 4.5 ms).
     Registry::generate_definitions_in_background(&registry);
     let server = NocServer::new(registry, Arc::clone(&central)).with_startup_gate(ready);
-    if let Some(listener) = listener {
-        spawn_monitoring(listener, central, tool_names, monitoring_started)?;
-    }
     let runtime = runtime()?;
     let result = runtime.block_on(async move {
+        if let (Some(listener), Some(recorder)) = (listener, recorder) {
+            tokio::spawn(async move {
+                let recorder = recorder.await.unwrap_or_else(|_| {
+                    Err("the metrics set-up thread ended without a recorder".to_string())
+                });
+                start_monitoring(listener, recorder, central, &tool_names).await;
+                let _ = monitoring_started.send(true);
+            });
+        }
         let service = match server.serve(rmcp::transport::stdio_pipes()).await {
             Ok(service) => service,
             // The client closed stdin without initialising: a normal, if short, session.
@@ -207,44 +228,6 @@ pub fn serve(cli: &Cli, simulate: bool, seed: u64, faults: &str) -> Result<(), F
     exporters.shutdown();
     result
 }
-
-/// Runs monitoring on a thread of its own, with its own current_thread runtime, so that a scrape
-/// never waits behind tool calls and tool calls never wait behind a scrape's rendering (about a
-/// millisecond of CPU): builds the metrics recorder (its clock calibration is a busy loop of
-/// milliseconds, longer on a busy machine; `initialize` does not wait for it, tool calls do,
-/// through `started`), then [`start_monitoring`]. The thread lives as long as the process.
-fn spawn_monitoring(
-    listener: HttpSettings,
-    central: Arc<Central>,
-    tools: Vec<String>,
-    started: tokio::sync::watch::Sender<bool>,
-) -> Result<(), Failure> {
-    std::thread::Builder::new()
-        .name("monitoring".into())
-        .stack_size(MONITORING_STACK_BYTES)
-        .spawn(move || {
-            let recorder = telemetry::metrics::build().map_err(|e| e.to_string());
-            let runtime = match runtime() {
-                Ok(runtime) => runtime,
-                Err(e) => {
-                    // `started` is dropped: tool calls go on, without metrics.
-                    tracing::warn!(error = %e, "metrics are unavailable: no runtime for them");
-                    return;
-                }
-            };
-            runtime.block_on(async move {
-                start_monitoring(listener, recorder, central, &tools).await;
-                let _ = started.send(true);
-                std::future::pending::<()>().await
-            });
-        })
-        .map(drop)
-        .map_err(other("cannot start the monitoring thread"))
-}
-
-/// Stack of the monitoring thread: hyper's connection tasks and the health evaluation are
-/// shallow; the default 2 MiB only costs address space, but says what we expect.
-const MONITORING_STACK_BYTES: usize = 512 * 1024;
 
 /// Installs the metrics recorder, starts the `/metrics` listener and the idle health prober.
 /// Nothing here stops MCP: a port in use or a second recorder is a warning.
