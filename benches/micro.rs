@@ -10,7 +10,8 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use aruba_noc_mcp::tools::args;
-use aruba_noc_mcp::tools::devices::{DeviceListArgs, map_device_page};
+use aruba_noc_mcp::tools::devices::{DeviceListArgs, DevicePage, map_device_page};
+use aruba_noc_mcp::tools::scalar::ObjectOnly;
 use serde_json::{Map, Value, json};
 
 /// Devices on the large page.
@@ -60,6 +61,15 @@ fn main() {
         let result = aruba_noc_mcp::tools::success(&output);
         black_box(serde_json::to_vec(&result).expect("the result serialises"));
     });
+    // What `get_device_list` does: decode the page straight into typed fields, no `Value` tree.
+    let typed_ns = per_call_ns(1_000 / scale, || {
+        let ObjectOnly(page) = serde_json::from_slice::<ObjectOnly<DevicePage>>(black_box(&body))
+            .expect("the documented page shape decodes");
+        let output = page.to_output(None);
+        assert_eq!(output.returned, PAGE_ITEMS);
+        let result = aruba_noc_mcp::tools::success(&output);
+        black_box(serde_json::to_vec(&result).expect("the result serialises"));
+    });
     let result_bytes = {
         let output = map_device_page(&page, None);
         serde_json::to_vec(&aruba_noc_mcp::tools::success(&output))
@@ -94,9 +104,14 @@ fn main() {
             "result_1000_ns",
         ),
         (
-            "parse the body + map + result + serialise the JSON-RPC result",
+            "parse the body into a Value + map + result + serialise the JSON-RPC result",
             whole_ns,
             "whole_1000_ns",
+        ),
+        (
+            "the same with the typed page decode that get_device_list uses",
+            typed_ns,
+            "whole_typed_1000_ns",
         ),
     ];
     println!(

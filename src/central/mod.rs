@@ -58,6 +58,9 @@ pub struct ApiRequest {
     pub query: Vec<(&'static str, String)>,
     /// JSON body (POST).
     pub body: Option<Value>,
+    /// Keep a 2xx answer's body as bytes instead of parsing it into a `Value` tree (see
+    /// [`ApiRequest::unparsed`]).
+    pub unparsed: bool,
 }
 
 impl ApiRequest {
@@ -68,6 +71,7 @@ impl ApiRequest {
             path_params: Vec::new(),
             query: Vec::new(),
             body: None,
+            unparsed: false,
         }
     }
 
@@ -97,6 +101,15 @@ impl ApiRequest {
         self
     }
 
+    /// Keeps a 2xx answer's body as bytes ([`ApiResponse::raw`]) instead of parsing it into
+    /// [`ApiResponse::body`]: for tools that decode a large page straight into typed fields
+    /// ([`ApiResponse::decode`]) and parse it as JSON only when that fails
+    /// ([`ApiResponse::into_json`]). Error answers are classified as always.
+    pub fn unparsed(mut self) -> ApiRequest {
+        self.unparsed = true;
+        self
+    }
+
     /// Path and query as sent (relative to the base URL).
     pub fn path_and_query(&self) -> Result<String, String> {
         let mut out = self.route.render(&self.path_params)?;
@@ -115,8 +128,35 @@ impl ApiRequest {
 pub struct ApiResponse {
     /// HTTP status.
     pub status: u16,
-    /// Parsed JSON body (`Null` for an empty body).
+    /// Parsed JSON body (`Null` for an empty body, and for a request made
+    /// [`unparsed`](ApiRequest::unparsed)).
     pub body: Value,
+    /// The body's bytes, for a request made [`unparsed`](ApiRequest::unparsed); else empty.
+    pub raw: Vec<u8>,
+    /// `METHOD /template` of the call, for errors found while decoding `raw`.
+    call: String,
+}
+
+impl ApiResponse {
+    /// Decodes the unparsed body as `T`, borrowing from it where `T` allows. `None` when there
+    /// are no bytes or they are not a `T` (wrong shape, duplicate keys, bad JSON): the caller
+    /// then falls back to [`ApiResponse::into_json`], which reports bad JSON as it always is.
+    pub fn decode<'a, T: serde::Deserialize<'a>>(&'a self) -> Option<T> {
+        if self.raw.is_empty() {
+            return None;
+        }
+        serde_json::from_slice(&self.raw).ok()
+    }
+
+    /// The body as JSON: `body`, or for a request made [`unparsed`](ApiRequest::unparsed) the
+    /// bytes parsed now, with the same empty-body rule and the same
+    /// [`ApiError::InvalidResponse`] as a parsed request.
+    pub fn into_json(self) -> Result<Value, ApiError> {
+        if self.raw.is_empty() {
+            return Ok(self.body);
+        }
+        parse_body(&self.call, &self.raw)
+    }
 }
 
 /// The Central client: configuration, token cache, worker pool, breaker, limiter and retry
@@ -501,7 +541,7 @@ impl Central {
                     }
                     _ => Outcome::Failure,
                 };
-                let result = classify(p.call, response).map_err(|error| {
+                let result = classify(p.call, response, p.request.unparsed).map_err(|error| {
                     let failure = match error {
                         ApiError::Http { status, .. } => AttemptFailure::Status {
                             status,
@@ -699,7 +739,7 @@ struct Prepared<'a> {
 }
 
 /// Turns an HTTP answer into a JSON body or a typed error.
-fn classify(call: &str, response: HttpResponse) -> Result<ApiResponse, ApiError> {
+fn classify(call: &str, response: HttpResponse, unparsed: bool) -> Result<ApiResponse, ApiError> {
     if !(200..300).contains(&response.status) {
         return Err(ApiError::Http {
             call: call.to_string(),
@@ -708,25 +748,32 @@ fn classify(call: &str, response: HttpResponse) -> Result<ApiResponse, ApiError>
             retry_after: response.headers.retry_after,
         });
     }
-    if response.body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(ApiResponse {
-            status: response.status,
-            body: Value::Null,
-        });
+    let (body, raw) = if unparsed {
+        (Value::Null, response.body)
+    } else {
+        (parse_body(call, &response.body)?, Vec::new())
+    };
+    Ok(ApiResponse {
+        status: response.status,
+        body,
+        raw,
+        call: call.to_string(),
+    })
+}
+
+/// A 2xx body as JSON: `Null` when empty (or only whitespace), else the parsed document, or
+/// [`ApiError::InvalidResponse`] quoting the start of what came instead.
+fn parse_body(call: &str, body: &[u8]) -> Result<Value, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Null);
     }
-    serde_json::from_slice(&response.body)
-        .map(|body| ApiResponse {
-            status: response.status,
-            body,
-        })
-        .map_err(|e| {
-            let start =
-                String::from_utf8_lossy(&response.body[..response.body.len().min(80)]).into_owned();
-            ApiError::InvalidResponse {
-                call: call.to_string(),
-                detail: format!("{e}; body starts with {start:?}"),
-            }
-        })
+    serde_json::from_slice(body).map_err(|e| {
+        let start = String::from_utf8_lossy(body.get(..80).unwrap_or(body)).into_owned();
+        ApiError::InvalidResponse {
+            call: call.to_string(),
+            detail: format!("{e}; body starts with {start:?}"),
+        }
+    })
 }
 
 #[cfg(test)]
@@ -757,21 +804,52 @@ mod tests {
 
     #[test]
     fn classifies_answers() {
-        let ok = classify("GET /x", response(200, r#"{"items":[]}"#)).unwrap();
+        let ok = classify("GET /x", response(200, r#"{"items":[]}"#), false).unwrap();
         assert_eq!(ok.body["items"], Value::Array(vec![]));
+        assert!(ok.raw.is_empty());
         assert_eq!(
-            classify("GET /x", response(204, "")).unwrap().body,
+            classify("GET /x", response(204, ""), false).unwrap().body,
             Value::Null
         );
         let err = classify(
             "GET /x",
             response(400, r#"{"errorCode":"HPE_GL_NETWORK_MONITORING_INVALID_INPUT","message":"site-id is required","debugId":"d1"}"#),
+            false,
         )
         .unwrap_err();
         assert_eq!(err.status(), Some(400));
         assert!(err.to_string().contains("site-id is required"));
-        let err = classify("GET /x", response(200, "<html>oops</html>")).unwrap_err();
+        let err = classify("GET /x", response(200, "<html>oops</html>"), false).unwrap_err();
         assert_eq!(err.kind(), "invalid_response");
         assert!(err.to_string().contains("<html>"));
+    }
+
+    #[test]
+    fn unparsed_answers_keep_their_bytes_and_parse_alike_later() {
+        #[derive(serde::Deserialize)]
+        struct Page<'a> {
+            next: &'a str,
+        }
+        let kept = classify("GET /x", response(200, r#"{"next":"2"}"#), true).unwrap();
+        assert_eq!(kept.body, Value::Null);
+        assert_eq!(kept.decode::<Page>().map(|p| p.next), Some("2"));
+        assert_eq!(kept.into_json().unwrap(), serde_json::json!({"next": "2"}));
+
+        let empty = classify("GET /x", response(204, " "), true).unwrap();
+        assert!(empty.decode::<Page>().is_none());
+        assert_eq!(empty.into_json().unwrap(), Value::Null);
+
+        // Bad JSON is the same error either way, found later.
+        let parsed = classify("GET /x", response(200, "<html>oops</html>"), false).unwrap_err();
+        let kept = classify("GET /x", response(200, "<html>oops</html>"), true).unwrap();
+        assert!(kept.decode::<Page>().is_none());
+        assert_eq!(
+            kept.into_json().unwrap_err().to_string(),
+            parsed.to_string()
+        );
+
+        // Errors are classified before anything is kept.
+        let err = classify("GET /x", response(503, "{}"), true).unwrap_err();
+        assert_eq!(err.status(), Some(503));
     }
 }

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::args::{self, Validate};
 use super::fields;
+use super::scalar::{ObjectOnly, Scalar};
 use super::{ToolContext, ToolError, ToolInfo, ToolOutput, ToolSpec, Toolset};
 use crate::central::{ApiRequest, routes};
 
@@ -244,17 +245,26 @@ async fn device_list(
     }
     let filter = args::odata_and(terms)?;
     let limit = args.limit.unwrap_or(50);
-    let page = ctx
+    let response = ctx
         .call(
             ApiRequest::new(routes::DEVICES)
                 .query_opt("filter", filter.clone())
                 .query_opt("sort", args.sort.clone())
                 .query("limit", limit)
-                .query_opt("next", args.next.clone()),
+                .query_opt("next", args.next.clone())
+                .unparsed(),
         )
         .await
-        .map_err(ToolError::api("Listing devices"))?
-        .body;
+        .map_err(ToolError::api("Listing devices"))?;
+    // The documented page shape decodes straight into typed fields (a third of the call's CPU
+    // was building and dropping a `Value` tree of every field of every device); anything else
+    // goes through `Value` and the null-safe helpers, with the same result.
+    if let Some(ObjectOnly(page)) = response.decode::<ObjectOnly<DevicePage>>() {
+        return Ok(page.to_output(filter));
+    }
+    let page = response
+        .into_json()
+        .map_err(ToolError::api("Listing devices"))?;
     Ok(map_device_page(&page, filter))
 }
 
@@ -263,6 +273,22 @@ async fn device_list(
 /// the mapping of a large page without a server.
 pub fn map_device_page(page: &Value, filter: Option<String>) -> DeviceListOutput {
     let devices: Vec<Device> = fields::list(page, "items").iter().map(map_device).collect();
+    device_list_output(
+        devices,
+        fields::count(page, "total"),
+        fields::next_cursor(page),
+        filter,
+    )
+}
+
+/// The tool's output for `devices` (with the page's `total` and `next`), counted by type and
+/// status.
+fn device_list_output(
+    devices: Vec<Device>,
+    total: Option<u64>,
+    next: Option<String>,
+    filter: Option<String>,
+) -> DeviceListOutput {
     let mut counts = DeviceCounts::default();
     for d in &devices {
         *counts
@@ -275,12 +301,103 @@ pub fn map_device_page(page: &Value, filter: Option<String>) -> DeviceListOutput
             .or_default() += 1;
     }
     DeviceListOutput {
-        total: fields::count(page, "total"),
+        total,
         returned: devices.len(),
-        next: fields::next_cursor(page),
+        next,
         filter,
         counts,
         devices,
+    }
+}
+
+/// One page of `GET /network-monitoring/v1/devices` decoded without a `Value` tree: only the
+/// fields [`map_device`] reads, each read as [`map_device`] reads it (strings borrowed from the
+/// body, every other field skipped). Decoded as [`ObjectOnly`]; decoding fails, and the caller
+/// falls back to [`map_device_page`], for any other shape: `items` not an array of objects, a
+/// duplicate key.
+#[derive(Debug, Deserialize)]
+pub struct DevicePage<'a> {
+    #[serde(default, borrow)]
+    items: Option<Vec<ObjectOnly<DeviceItem<'a>>>>,
+    #[serde(default, borrow)]
+    total: Scalar<'a>,
+    #[serde(default, borrow)]
+    next: Scalar<'a>,
+}
+
+/// The fields of one device that [`map_device`] reads.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DeviceItem<'a> {
+    #[serde(default, borrow)]
+    serial_number: Scalar<'a>,
+    #[serde(default, borrow)]
+    id: Scalar<'a>,
+    #[serde(default, borrow)]
+    device_name: Scalar<'a>,
+    #[serde(default, borrow)]
+    device_type: Scalar<'a>,
+    #[serde(default, borrow)]
+    status: Scalar<'a>,
+    #[serde(default, borrow)]
+    model: Scalar<'a>,
+    #[serde(default, borrow)]
+    firmware_version: Scalar<'a>,
+    #[serde(default, borrow)]
+    site_id: Scalar<'a>,
+    #[serde(default, borrow)]
+    site_name: Scalar<'a>,
+    #[serde(default, borrow)]
+    ipv4: Scalar<'a>,
+    #[serde(default, borrow)]
+    mac_address: Scalar<'a>,
+    #[serde(default, borrow)]
+    deployment: Scalar<'a>,
+    #[serde(default, borrow)]
+    uptime_in_millis: Scalar<'a>,
+    #[serde(default, borrow)]
+    last_seen_at: Scalar<'a>,
+}
+
+impl DeviceItem<'_> {
+    /// [`map_device`] of the same object.
+    fn to_device(&self) -> Device {
+        Device {
+            serial_number: self
+                .serial_number
+                .text()
+                .or_else(|| self.id.text())
+                .unwrap_or_default(),
+            device_name: self.device_name.text(),
+            device_type: self.device_type.upper(),
+            status: self.status.upper(),
+            model: self.model.text(),
+            firmware_version: self.firmware_version.text(),
+            site_id: self.site_id.text(),
+            site_name: self.site_name.text(),
+            ipv4: self.ipv4.text(),
+            mac_address: self.mac_address.text(),
+            deployment: self.deployment.text(),
+            uptime_seconds: self
+                .uptime_in_millis
+                .number()
+                .filter(|ms| *ms >= 0.0)
+                .map(|ms| (ms / 1000.0) as u64),
+            last_seen_at: self.last_seen_at.text(),
+        }
+    }
+}
+
+impl DevicePage<'_> {
+    /// The tool's output for this page: [`map_device_page`] of the same document.
+    pub fn to_output(&self, filter: Option<String>) -> DeviceListOutput {
+        let devices = self
+            .items
+            .iter()
+            .flatten()
+            .map(|item| item.0.to_device())
+            .collect();
+        device_list_output(devices, self.total.count(), self.next.cursor(), filter)
     }
 }
 
@@ -304,6 +421,7 @@ pub fn get_device_list() -> ToolSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use serde_json::json;
 
     #[test]
@@ -319,5 +437,133 @@ mod tests {
         assert_eq!(d.last_seen_at.as_deref(), Some("2026-03-21T10:00:00Z"));
         let empty = map_device(&json!({}));
         assert_eq!(empty.serial_number, "");
+    }
+
+    /// What the tool returns for `body`: the typed page when it decodes, else the `Value` path.
+    fn typed_or_fallback(body: &[u8]) -> (bool, Value) {
+        let output = match serde_json::from_slice::<ObjectOnly<DevicePage>>(body) {
+            Ok(ObjectOnly(page)) => (true, page.to_output(Some("f".into()))),
+            Err(_) => {
+                let page: Value = serde_json::from_slice(body).unwrap();
+                (false, map_device_page(&page, Some("f".into())))
+            }
+        };
+        (output.0, serde_json::to_value(output.1).unwrap())
+    }
+
+    /// The `Value` path alone.
+    fn through_value(body: &[u8]) -> Value {
+        let page: Value = serde_json::from_slice(body).unwrap();
+        serde_json::to_value(map_device_page(&page, Some("f".into()))).unwrap()
+    }
+
+    #[test]
+    fn typed_page_maps_like_the_value_path() {
+        let page = json!({
+            "items": [
+                {"id": "CN1", "serialNumber": " CN1 ", "deviceName": "ap-1",
+                 "deviceType": "access_point", "status": "Online", "model": "AP-635",
+                 "firmwareVersion": "10.7.1.0", "siteId": 24833497, "siteName": "HQ \"main\"",
+                 "ipv4": "10.0.0.1", "macAddress": "aa:bb", "deployment": "Standalone",
+                 "uptimeInMillis": "86400000", "lastSeenAt": null,
+                 "ipv6": "::1", "partNumber": "R7J27A", "clusterName": {"x": [1]}},
+                {"id": 7, "serialNumber": "", "status": "OFFLINE", "uptimeInMillis": -5,
+                 "lastSeenAt": "2026-03-21T10:00:00Z", "deviceType": ["SWITCH"]},
+                {}
+            ],
+            "total": "120", "next": 2, "count": 3
+        });
+        let body = serde_json::to_vec(&page).unwrap();
+        let (typed, output) = typed_or_fallback(&body);
+        assert!(typed, "the documented shape decodes without a Value tree");
+        assert_eq!(output, through_value(&body));
+        assert_eq!(output["devices"][1]["serial_number"], "7");
+        assert_eq!(output["next"], "2");
+    }
+
+    #[test]
+    fn other_shapes_fall_back_to_the_value_path() {
+        for body in [
+            r#"{"items":[{"status":"online","status":"offline"}]}"#,
+            r#"{"items":{"not":"a list"},"total":3}"#,
+            r#"{"items":[1,null,"x"],"next":"n"}"#,
+            r#"[{"items":[]}]"#,
+            r#"[[["CN1"]], 5, "n"]"#,
+            r#"{"items":[["CN1", "CN1", "ap-1"]]}"#,
+            r#""text""#,
+            r#"null"#,
+        ] {
+            let (typed, output) = typed_or_fallback(body.as_bytes());
+            assert!(!typed, "{body}");
+            assert_eq!(output, through_value(body.as_bytes()), "{body}");
+        }
+        assert!(typed_or_fallback(br#"{"items":null}"#).0);
+    }
+
+    /// Any JSON value, small.
+    fn any_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            "[ a-zA-Z0-9_.:\\\"é-]{0,10}".prop_map(Value::from),
+            "[ ]?-?[0-9]{1,4}(\\.[0-9]{1,3})?[ ]?".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(2, 8, 3, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..3).prop_map(Value::from),
+                proptest::collection::btree_map("[a-z]{1,3}", inner, 0..3)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// The keys a device item may have: every key `map_device` reads, and two it does not.
+    const KEYS: [&str; 16] = [
+        "serialNumber",
+        "id",
+        "deviceName",
+        "deviceType",
+        "status",
+        "model",
+        "firmwareVersion",
+        "siteId",
+        "siteName",
+        "ipv4",
+        "macAddress",
+        "deployment",
+        "uptimeInMillis",
+        "lastSeenAt",
+        "ipv6",
+        "partNumber",
+    ];
+
+    proptest! {
+        /// For any page of objects with any values, the typed page is used and maps exactly as
+        /// the `Value` path does; for items that are not objects, the fallback is used.
+        #[test]
+        fn typed_and_value_paths_agree(
+            items in proptest::collection::vec(
+                proptest::collection::btree_map(proptest::sample::select(&KEYS[..]), any_value(), 0..16),
+                0..6,
+            ),
+            stray in proptest::option::of(any_value()),
+            total in any_value(),
+            next in any_value(),
+        ) {
+            let mut list: Vec<Value> = items
+                .into_iter()
+                .map(|m| Value::Object(m.into_iter().map(|(k, v)| (k.to_string(), v)).collect()))
+                .collect();
+            let objects_only = stray.as_ref().is_none_or(Value::is_object);
+            list.extend(stray);
+            let page = json!({"items": list, "total": total, "next": next});
+            let body = serde_json::to_vec(&page).unwrap();
+            let (typed, output) = typed_or_fallback(&body);
+            prop_assert_eq!(typed, objects_only);
+            prop_assert_eq!(output, through_value(&body));
+        }
     }
 }

@@ -27,6 +27,7 @@ pub mod gateways;
 pub mod health;
 pub mod inventory;
 pub mod radios;
+pub mod scalar;
 pub mod scope;
 pub mod shape;
 pub mod site_details;
