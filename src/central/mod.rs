@@ -19,6 +19,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod resolver;
 pub mod routes;
 pub mod transport;
 

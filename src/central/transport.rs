@@ -13,6 +13,8 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 
+use super::resolver::{CachingResolver, DNS_CACHE_TTL};
+
 /// Size of each pooled connection's input and output buffers. ureq's default is 128 KiB each,
 /// zero-filled (so resident) for every pooled connection: 2 MB of RSS with 8 workers' connections
 /// (`benches/mcp.rs`). 32 KiB holds any request head (URL with its query, bearer token) and any
@@ -176,7 +178,7 @@ impl std::fmt::Debug for Transport {
 impl Transport {
     /// Starts the worker threads.
     pub fn start(settings: &TransportSettings) -> std::io::Result<Transport> {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
+        let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_connect(Some(settings.connect_timeout))
             .max_redirects(0)
@@ -184,8 +186,12 @@ impl Transport {
             .input_buffer_size(CONNECTION_BUFFER_BYTES)
             .output_buffer_size(CONNECTION_BUFFER_BYTES)
             .user_agent(concat!("aruba-noc-mcp/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .into();
+            .build();
+        let agent = ureq::Agent::with_parts(
+            config,
+            ureq::unversioned::transport::DefaultConnector::new(),
+            CachingResolver::new(DNS_CACHE_TTL),
+        );
         let (sender, receiver) = sync_channel::<Job>(settings.queue.max(1));
         let receiver = Arc::new(Mutex::new(receiver));
         let mut workers = Vec::with_capacity(settings.workers);
