@@ -9,8 +9,7 @@
 mod common;
 
 use std::io::{Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
-use std::process::Stdio;
+use std::net::{Shutdown, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread::JoinHandle;
@@ -25,14 +24,6 @@ use serde_json::json;
 const CALLS: usize = 40;
 /// How much slower (median) MCP calls may get under attack.
 const SLOWDOWN: u32 = 10;
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn proc_status_kib(pid: u32, field: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
@@ -71,21 +62,11 @@ async fn start(
     for (k, v) in extra {
         env.push(((*k).into(), v.clone()));
     }
-    let (transport, stderr) =
-        rmcp::transport::TokioChildProcess::builder(server_command(&env, Stdio::piped()))
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("server spawns");
-    let pid = transport.id().expect("pid");
-    let mut stderr = stderr.expect("stderr piped");
-    let stderr = tokio::spawn(async move {
-        let mut buf = String::new();
-        let _ = tokio::io::AsyncReadExt::read_to_string(&mut stderr, &mut buf).await;
-        buf
-    });
-    let client = rmcp::ServiceExt::serve((), transport)
-        .await
-        .expect("initialize");
+    let LoggedServer {
+        client,
+        pid,
+        stderr,
+    } = spawn_logged(&env).await;
     // The listener is up once it accepts a connection.
     for _ in 0..100 {
         if TcpStream::connect(("127.0.0.1", port)).is_ok() {

@@ -53,15 +53,6 @@ const PLAN_METRICS: &[(&str, &str)] = &[
 const DEVICES: &str = "/network-monitoring/v1/devices";
 const SITES_HEALTH: &str = "/network-monitoring/v1/sites-health";
 
-/// A free port on 127.0.0.1 (bound and released; the server binds it next).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// A server with its metrics listener on a free port, stderr captured.
 struct Server {
     client: RunningService<RoleClient, ()>,
@@ -83,20 +74,7 @@ impl Server {
             env.retain(|(key, _)| key != k);
             env.push(((*k).into(), (*v).into()));
         }
-        let (transport, stderr) =
-            rmcp::transport::TokioChildProcess::builder(server_command(&env, Stdio::piped()))
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("server spawns");
-        let mut stderr = stderr.expect("stderr piped");
-        let stderr = tokio::spawn(async move {
-            let mut buf = String::new();
-            let _ = tokio::io::AsyncReadExt::read_to_string(&mut stderr, &mut buf).await;
-            buf
-        });
-        let client = rmcp::ServiceExt::serve((), transport)
-            .await
-            .expect("initialize");
+        let LoggedServer { client, stderr, .. } = spawn_logged(&env).await;
         Server {
             client,
             base: format!("http://{addr}"),

@@ -46,6 +46,46 @@ pub fn server_command(env: &[(String, String)], stderr: Stdio) -> tokio::process
     cmd
 }
 
+/// A free port on 127.0.0.1 (bound and released; the server binds it next).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A server launched with exactly `env`, with its stderr read in the background.
+pub struct LoggedServer {
+    /// The MCP client session.
+    pub client: RunningService<RoleClient, ()>,
+    /// The server's process id.
+    pub pid: u32,
+    /// Everything the server wrote to stderr, once it has exited.
+    pub stderr: tokio::task::JoinHandle<String>,
+}
+
+/// Launches `serve` with exactly `env`, captures its stderr and initialises an MCP session.
+pub async fn spawn_logged(env: &[(String, String)]) -> LoggedServer {
+    let (transport, stderr) = TokioChildProcess::builder(server_command(env, Stdio::piped()))
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("server spawns");
+    let pid = transport.id().expect("pid");
+    let mut stderr = stderr.expect("stderr piped");
+    let stderr = tokio::spawn(async move {
+        let mut buf = String::new();
+        let _ = tokio::io::AsyncReadExt::read_to_string(&mut stderr, &mut buf).await;
+        buf
+    });
+    let client = ().serve(transport).await.expect("initialize");
+    LoggedServer {
+        client,
+        pid,
+        stderr,
+    }
+}
+
 /// An MCP client session with the server launched by `cmd`.
 pub async fn connect(cmd: tokio::process::Command) -> RunningService<RoleClient, ()> {
     let transport = TokioChildProcess::builder(cmd)
