@@ -215,18 +215,50 @@ pub fn serve(cli: &Cli, simulate: bool, seed: u64, faults: &str) -> Result<(), F
             Err(rmcp::service::ServerInitializeError::ConnectionClosed(_)) => return Ok(()),
             Err(e) => return Err(Failure::Other(format!("MCP initialisation failed: {e}"))),
         };
-        service
-            .waiting()
-            .await
-            .map_err(|e| Failure::Other(format!("MCP session ended with an error: {e}")))?;
+        tokio::select! {
+            ended = service.waiting() => {
+                ended.map_err(|e| Failure::Other(format!("MCP session ended with an error: {e}")))?;
+            }
+            // Dropping the session cancels it; the exporters still flush below.
+            signal = termination_signal() => {
+                tracing::info!(signal, "stopping on a signal");
+            }
+        }
         Ok::<(), Failure>(())
     });
     // A pending stdin read cannot be cancelled; do not wait for it.
     runtime.shutdown_timeout(Duration::from_millis(100));
-    tracing::info!("stdin closed; exiting");
+    tracing::info!("session over; exiting");
     // The last analytics runs and spans, within ARUBA_ANALYTICS_TIMEOUT.
     exporters.shutdown();
     result
+}
+
+/// Resolves with the name of the first SIGTERM or SIGINT, so that `serve` ends as it does when
+/// stdin closes: the session is cancelled and the analytics and trace exporters send what they
+/// hold (within `ARUBA_ANALYTICS_TIMEOUT`). Never resolves if the handlers cannot be installed.
+async fn termination_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
+            (Ok(mut terminate), Ok(mut interrupt)) => tokio::select! {
+                _ = terminate.recv() => "SIGTERM",
+                _ = interrupt.recv() => "SIGINT",
+            },
+            _ => std::future::pending().await,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        match tokio::signal::ctrl_c().await {
+            Ok(()) => "Ctrl-C",
+            Err(_) => std::future::pending().await,
+        }
+    }
 }
 
 /// Installs the metrics recorder, starts the `/metrics` listener and the idle health prober.

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use aruba_noc_mcp::simulator::SimulatorConfig;
 use common::receiver::{Behaviour, Received, Receiver, closed_port_url};
-use common::{call, session, simulator, simulator_with};
+use common::{call, env_for, session, simulator, simulator_with, spawn_logged};
 use serde_json::{Value, json};
 
 const API_KEY: &str = "lsv2_pt_test_key_0123456789";
@@ -314,6 +314,50 @@ async fn arguments_can_be_left_out_entirely() {
             .iter()
             .any(|r| String::from_utf8_lossy(&r.body).contains("Campus-7"))
     );
+}
+
+#[tokio::test]
+async fn sigterm_sends_the_queued_runs_before_exiting() {
+    let sim = simulator();
+    let langsmith = Receiver::start(Behaviour::Statuses(vec![]));
+    let mut env = env_for(&sim);
+    // An hour between flushes: only the shutdown can send the tool run.
+    for (k, v) in langsmith_env(&langsmith.url()).into_iter().chain([
+        ("ARUBA_ANALYTICS_FLUSH_INTERVAL", "3600".to_string()),
+        ("ARUBA_LOG", "info".to_string()),
+    ]) {
+        env.retain(|(key, _)| key != k);
+        env.push((k.to_string(), v));
+    }
+    let server = spawn_logged(&env).await;
+    let result = call(&server.client, "get_device_list", json!({"limit": 2})).await;
+    assert_ne!(result.is_error, Some(true));
+    std::thread::sleep(Duration::from_millis(500));
+    let tool_runs = |received: &[Received]| {
+        runs(received)
+            .0
+            .into_iter()
+            .filter(|r| r["run_type"] == "tool")
+            .count()
+    };
+    assert_eq!(tool_runs(&langsmith.received()), 0, "sent before shutdown");
+
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &server.pid.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    assert!(
+        langsmith.wait_until(Duration::from_secs(20), |r| session_closed(r).is_some()),
+        "the session root is closed at shutdown"
+    );
+    assert_eq!(tool_runs(&langsmith.received()), 1);
+    let stderr = tokio::time::timeout(Duration::from_secs(20), server.stderr)
+        .await
+        .expect("the server exits")
+        .unwrap();
+    assert!(stderr.contains("stopping on a signal"), "{stderr}");
+    assert!(stderr.contains("SIGTERM"), "{stderr}");
 }
 
 /// Sequential `get_device_list` calls; returns how long they took.
