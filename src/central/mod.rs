@@ -134,7 +134,7 @@ pub struct ApiResponse {
     pub body: Value,
     /// The body's bytes, for a request made [`unparsed`](ApiRequest::unparsed); else empty.
     pub raw: Vec<u8>,
-    /// `METHOD /template` of the call, for errors found while decoding `raw`.
+    /// `METHOD /template` of the call, for errors found while decoding `raw` (empty without `raw`).
     call: String,
 }
 
@@ -757,8 +757,13 @@ fn classify(call: &str, response: HttpResponse, unparsed: bool) -> Result<ApiRes
     Ok(ApiResponse {
         status: response.status,
         body,
+        // Only a kept body can still fail to parse, and only its error needs the call's name.
+        call: if raw.is_empty() {
+            String::new()
+        } else {
+            call.to_string()
+        },
         raw,
-        call: call.to_string(),
     })
 }
 

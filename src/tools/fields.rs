@@ -6,32 +6,21 @@
 
 use serde_json::Value;
 
+use super::scalar::Scalar;
+
 /// A non-empty string field; numbers and booleans are rendered as text.
 pub fn text(v: &Value, key: &str) -> Option<String> {
-    match v.get(key)? {
-        Value::String(s) => {
-            let s = s.trim();
-            (!s.is_empty()).then(|| s.to_string())
-        }
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
+    Scalar::field(v, key).text()
 }
 
 /// A number field, also when Central sends it as a string (`"-95"`, `"12.5"`).
 pub fn number(v: &Value, key: &str) -> Option<f64> {
-    match v.get(key)? {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse::<f64>().ok(),
-        _ => None,
-    }
-    .filter(|f| f.is_finite())
+    Scalar::field(v, key).number()
 }
 
 /// A non-negative whole number field (numbers or numeric strings; fractions are truncated).
 pub fn count(v: &Value, key: &str) -> Option<u64> {
-    number(v, key).filter(|f| *f >= 0.0).map(|f| f as u64)
+    Scalar::field(v, key).count()
 }
 
 /// A boolean field (also `"true"`/`"false"` strings).
@@ -62,16 +51,12 @@ pub fn object<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
 
 /// A list page's `next` cursor (string or number per CONTRACT §3.2); `None` on the last page.
 pub fn next_cursor(page: &Value) -> Option<String> {
-    match page.get("next")? {
-        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
+    Scalar::field(page, "next").cursor()
 }
 
 /// Upper-cased status for comparisons across endpoints that disagree on casing.
 pub fn status_upper(v: &Value, key: &str) -> Option<String> {
-    text(v, key).map(|s| s.to_ascii_uppercase())
+    Scalar::field(v, key).upper()
 }
 
 /// `uptimeInMillis` as whole seconds.

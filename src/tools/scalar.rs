@@ -2,16 +2,17 @@
 //! page straight into typed fields ([`crate::central::ApiRequest::unparsed`]).
 //!
 //! [`ObjectOnly`] makes a struct accept only a JSON object (serde would also read an array as the
-//! struct's fields in order, which the `Value` path reads as no fields at all). [`Scalar`] accepts any JSON value (strings borrow from the body when they have no escapes;
-//! arrays and objects are skipped without allocating) and reads it exactly as the helpers in
-//! [`super::fields`] read the same value from a `Value`: the typed path and the `Value` path
-//! must map a page to the same result, which the tests of each typed page check.
+//! struct's fields in order, which the `Value` path reads as no fields at all). [`Scalar`] accepts
+//! any JSON value (strings borrow from the body when they have no escapes; arrays and objects are
+//! skipped without allocating). Its readings (`text`, `number`, `count`, `cursor`, `upper`) are the
+//! one definition of how a field is read: [`super::fields`] reads a `Value`'s field through
+//! [`Scalar::field`], so the typed path and the `Value` path map a page to the same result.
 
 use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde_json::Number;
+use serde_json::{Number, Value};
 
 /// A JSON value as the `fields` helpers see it: text, a number, a boolean, or anything else
 /// (null, absent, an array or an object), which reads as unknown.
@@ -28,8 +29,19 @@ pub enum Scalar<'a> {
     Other,
 }
 
-impl Scalar<'_> {
-    /// [`super::fields::text`]: a non-empty trimmed string; numbers and booleans as text.
+impl<'a> Scalar<'a> {
+    /// The field `key` of `object` as a scalar, borrowing its text; [`Scalar::Other`] when
+    /// `object` is not an object or has no such field.
+    pub fn field(object: &'a Value, key: &str) -> Scalar<'a> {
+        match object.get(key) {
+            Some(Value::String(s)) => Scalar::Text(Cow::Borrowed(s)),
+            Some(Value::Number(n)) => Scalar::Number(n.clone()),
+            Some(Value::Bool(b)) => Scalar::Bool(*b),
+            _ => Scalar::Other,
+        }
+    }
+
+    /// A non-empty trimmed string; numbers and booleans as text ([`super::fields::text`]).
     pub fn text(&self) -> Option<String> {
         match self {
             Scalar::Text(s) => {
@@ -42,12 +54,12 @@ impl Scalar<'_> {
         }
     }
 
-    /// [`super::fields::status_upper`]: the text, upper-cased.
+    /// The text, upper-cased ([`super::fields::status_upper`]).
     pub fn upper(&self) -> Option<String> {
         self.text().map(|s| s.to_ascii_uppercase())
     }
 
-    /// [`super::fields::number`]: a finite number, also from a numeric string.
+    /// A finite number, also from a numeric string ([`super::fields::number`]).
     pub fn number(&self) -> Option<f64> {
         match self {
             Scalar::Number(n) => n.as_f64(),
@@ -57,12 +69,12 @@ impl Scalar<'_> {
         .filter(|f| f.is_finite())
     }
 
-    /// [`super::fields::count`]: a non-negative whole number (fractions truncated).
+    /// A non-negative whole number, fractions truncated ([`super::fields::count`]).
     pub fn count(&self) -> Option<u64> {
         self.number().filter(|f| *f >= 0.0).map(|f| f as u64)
     }
 
-    /// [`super::fields::next_cursor`]: a non-empty trimmed string, or a number as text.
+    /// A non-empty trimmed string, or a number as text ([`super::fields::next_cursor`]).
     pub fn cursor(&self) -> Option<String> {
         match self {
             Scalar::Text(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
