@@ -1,8 +1,8 @@
 //! The MCP tool surface: one file per domain, plus the shared machinery here.
 //!
 //! A tool is a [`ToolSpec`]: name, title, description, toolset, whether it only reads or also
-//! POSTs to Central, its input and output JSON schemas (generated from the Rust types), and a
-//! handler. The [`Registry`] holds the tools this process offers, after `ARUBA_TOOLSETS`,
+//! POSTs to Central, and a handler. Its input and output JSON schemas are generated from the Rust
+//! types ahead of time and embedded ([`schemas`]). The [`Registry`] holds the tools this process offers, after `ARUBA_TOOLSETS`,
 //! `ARUBA_TOOLS` and `ARUBA_READ_ONLY` have narrowed the catalogue; what is not offered is neither
 //! listed nor callable.
 //!
@@ -28,6 +28,7 @@ pub mod health;
 pub mod inventory;
 pub mod radios;
 pub mod scalar;
+pub mod schemas;
 pub mod scope;
 pub mod shape;
 pub mod site_details;
@@ -41,7 +42,7 @@ pub mod wlans;
 use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use rmcp::RoleServer;
 use rmcp::model::{
@@ -49,7 +50,6 @@ use rmcp::model::{
     ToolAnnotations,
 };
 use rmcp::schemars::JsonSchema;
-use rmcp::schemars::{Schema, generate::SchemaSettings};
 use rmcp::service::Peer;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -357,11 +357,12 @@ type Checker = fn(JsonObject) -> Result<(), ToolError>;
 #[derive(Clone)]
 pub struct ToolSpec {
     /// The MCP definition without its JSON schemas (name, title, description, annotations):
-    /// generating the schemas is most of the catalogue's start-up cost, so [`ToolSpec::definition`]
-    /// adds them only when `tools/list` needs them.
+    /// [`Registry::definitions`] adds the embedded schemas when `tools/list` needs them.
     tool: Tool,
-    /// Generates the input and output schemas.
-    schemas: fn() -> (Arc<JsonObject>, Arc<JsonObject>),
+    /// Generates the input and output schemas from the types (for the test that checks the
+    /// embedded ones).
+    #[cfg(test)]
+    generate_schemas: fn() -> (JsonObject, JsonObject),
     /// Its toolset.
     pub toolset: Toolset,
     /// Read or active.
@@ -469,7 +470,13 @@ impl ToolSpec {
         });
         ToolSpec {
             tool,
-            schemas: || (input_schema::<A>(), output_schema::<O>()),
+            #[cfg(test)]
+            generate_schemas: || {
+                (
+                    schemas::generate::input::<A>(),
+                    schemas::generate::output::<O>(),
+                )
+            },
             toolset: info.toolset,
             access,
             max_duration: None,
@@ -478,14 +485,18 @@ impl ToolSpec {
         }
     }
 
-    /// The complete MCP definition, JSON schemas included (generated on each call: the
-    /// [`Registry`] keeps the result).
-    pub fn definition(&self) -> Tool {
-        let (input, output) = (self.schemas)();
+    /// The complete MCP definition with the given schemas.
+    fn definition(&self, schemas: schemas::ToolSchemas) -> Tool {
         let mut tool = self.tool.clone();
-        tool.input_schema = input;
-        tool.output_schema = Some(output);
+        tool.input_schema = schemas.input;
+        tool.output_schema = Some(schemas.output);
         tool
+    }
+
+    /// The input and output schemas generated from the tool's types.
+    #[cfg(test)]
+    pub(crate) fn generate_schemas(&self) -> (JsonObject, JsonObject) {
+        (self.generate_schemas)()
     }
 
     /// The tool's MCP annotations (read-only, destructive, idempotent, open-world hints).
@@ -508,42 +519,6 @@ impl ToolSpec {
     /// Runs the tool; never fails: errors are `isError` results.
     pub async fn call(&self, ctx: ToolContext, arguments: JsonObject) -> CallToolResult {
         (self.handler)(ctx, arguments).await
-    }
-}
-
-/// The input schema of `A`: what it deserialises from, JSON Schema 2020-12 — the schema rmcp's
-/// `schema_for_type` makes, built here without rmcp's per-thread schema cache (the catalogue is
-/// built once; the cache only kept every schema alive a second time).
-fn input_schema<A: JsonSchema>() -> Arc<JsonObject> {
-    let schema = SchemaSettings::draft2020_12()
-        .into_generator()
-        .into_root_schema_for::<A>();
-    Arc::new(schema_object(schema))
-}
-
-/// The output schema of `O`: what it serialises to, JSON Schema 2020-12, without the top-level
-/// `title` and `description` (the Rust type's name and doc) — rmcp's `schema_for_output`, built
-/// without its caches, which kept an unstripped copy of every output schema for the life of the
-/// process beside the stripped one (about 0.7 MB of heap for the catalogue, see README
-/// "Performance").
-fn output_schema<O: JsonSchema>() -> Arc<JsonObject> {
-    let schema = SchemaSettings::draft2020_12()
-        .for_serialize()
-        .into_generator()
-        .into_root_schema_for::<O>();
-    let mut object = schema_object(schema);
-    object.remove("title");
-    object.remove("description");
-    Arc::new(object)
-}
-
-/// The JSON object of a root schema (a struct's schema always is one; a `true` schema becomes
-/// the equivalent empty object). No re-serialisation: `serde_json` maps are ordered by key, so
-/// the keyword order schemars' serialiser would apply is lost either way.
-fn schema_object(schema: Schema) -> JsonObject {
-    match schema.to_value() {
-        serde_json::Value::Object(object) => object,
-        _ => JsonObject::new(),
     }
 }
 
@@ -595,8 +570,6 @@ pub fn catalogue() -> Vec<ToolSpec> {
 /// The tools this process offers, after selection.
 pub struct Registry {
     tools: Vec<ToolSpec>,
-    /// The offered tools' complete definitions, generated once (see [`Registry::definitions`]).
-    definitions: OnceLock<Vec<Tool>>,
     index: HashMap<String, usize>,
     read_only: bool,
     known: BTreeSet<String>,
@@ -684,41 +657,21 @@ impl Registry {
             .collect();
         Ok(Registry {
             tools,
-            definitions: OnceLock::new(),
             index,
             read_only: settings.read_only,
             known,
         })
     }
 
-    /// The offered tools' MCP definitions, in catalogue order.
+    /// The offered tools' complete MCP definitions, JSON schemas included, in catalogue order.
+    /// Parses the embedded schemas on each call (about 1 ms for the catalogue; `tools/list` comes
+    /// once or twice a session), so no process keeps them between calls.
     pub fn list(&self) -> Vec<Tool> {
-        self.definitions().to_vec()
-    }
-
-    /// The offered tools' complete definitions, JSON schemas included, generated on the first
-    /// call (a few milliseconds for the whole catalogue) and kept; a concurrent caller waits for
-    /// that one generation. `serve` makes the first call on a helper thread at start-up, so
-    /// `initialize` is answered without waiting for the schemas and `tools/list` seldom does.
-    pub fn definitions(&self) -> &[Tool] {
-        self.definitions
-            .get_or_init(|| self.tools.iter().map(ToolSpec::definition).collect())
-    }
-
-    /// Generates the offered tools' definitions (see [`Registry::definitions`]) on a helper
-    /// thread, so that `initialize` is answered without waiting for their JSON schemas and
-    /// `tools/list` seldom does. If the thread cannot be started, the first `tools/list`
-    /// generates them.
-    pub fn generate_definitions_in_background(registry: &Arc<Registry>) {
-        let registry = Arc::clone(registry);
-        let started = std::thread::Builder::new()
-            .name("tool-schemas".into())
-            .spawn(move || {
-                registry.definitions();
-            });
-        if let Err(e) = started {
-            tracing::debug!(error = %e, "tool schemas will be generated by the first tools/list");
-        }
+        let mut embedded = schemas::embedded();
+        self.tools
+            .iter()
+            .map(|spec| spec.definition(schemas::take(&mut embedded, spec.name())))
+            .collect()
     }
 
     /// Names of the offered tools.
@@ -779,8 +732,9 @@ mod tests {
         let all = catalogue();
         let names: BTreeSet<&str> = all.iter().map(ToolSpec::name).collect();
         assert_eq!(names.len(), all.len());
-        for spec in &all {
-            let t = spec.definition();
+        let registry = Registry::select(catalogue(), &settings(None, None, false)).unwrap();
+        for (spec, t) in all.iter().zip(registry.list()) {
+            assert_eq!(spec.name(), t.name);
             assert_eq!(
                 t.input_schema.get("type").and_then(|v| v.as_str()),
                 Some("object"),
