@@ -18,6 +18,7 @@
 //! Everything, waits included, finishes by the call's deadline.
 
 pub mod auth;
+pub mod dispatch;
 pub mod error;
 pub mod resolver;
 pub mod routes;

@@ -2,17 +2,17 @@
 //!
 //! The MCP side runs on one current_thread tokio runtime, so nothing there may block. Upstream
 //! requests are handed to `N` worker threads that share one `ureq::Agent` (one connection pool)
-//! through a bounded queue; the answer comes back on a `tokio::sync::oneshot`. When the queue is
+//! through a bounded queue that wakes the most recently idle worker ([`super::dispatch`]); the answer comes back on a `tokio::sync::oneshot`. When the queue is
 //! full, [`Transport::send`] fails at once with [`TransportError::Busy`] instead of letting memory
 //! grow. Response bodies are read up to a configured cap.
 
-use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use tokio::sync::oneshot;
 
+use super::dispatch::{Dispatch, Refused};
 use super::resolver::{CachingResolver, DNS_CACHE_TTL};
 
 /// Size of each pooled connection's input and output buffers. ureq's default is 128 KiB each,
@@ -150,8 +150,7 @@ pub struct Transport {
 
 enum Inner {
     Workers {
-        sender: SyncSender<Job>,
-        capacity: usize,
+        dispatch: Arc<Dispatch<Job>>,
         _workers: Vec<JoinHandle<()>>,
     },
     InMemory(Responder),
@@ -160,12 +159,10 @@ enum Inner {
 impl std::fmt::Debug for Transport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.inner {
-            Inner::Workers {
-                capacity, _workers, ..
-            } => f
+            Inner::Workers { dispatch, .. } => f
                 .debug_struct("Transport")
-                .field("capacity", capacity)
-                .field("workers", &_workers.len())
+                .field("capacity", &dispatch.capacity())
+                .field("workers", &dispatch.workers())
                 .finish(),
             Inner::InMemory(_) => f
                 .debug_struct("Transport")
@@ -192,24 +189,27 @@ impl Transport {
             ureq::unversioned::transport::DefaultConnector::new(),
             CachingResolver::new(DNS_CACHE_TTL),
         );
-        let (sender, receiver) = sync_channel::<Job>(settings.queue.max(1));
-        let receiver = Arc::new(Mutex::new(receiver));
-        let mut workers = Vec::with_capacity(settings.workers);
-        for index in 0..settings.workers.max(1) {
+        let dispatch = Arc::new(Dispatch::new(settings.workers, settings.queue));
+        let mut workers = Vec::with_capacity(dispatch.workers());
+        for index in 0..dispatch.workers() {
             let agent = agent.clone();
-            let receiver = Arc::clone(&receiver);
+            let queue = Arc::clone(&dispatch);
             let limit = settings.max_response_bytes;
-            workers.push(
-                std::thread::Builder::new()
-                    .name(format!("http-worker-{index}"))
-                    .stack_size(256 * 1024)
-                    .spawn(move || worker_loop(&agent, &receiver, limit))?,
-            );
+            let started = std::thread::Builder::new()
+                .name(format!("http-worker-{index}"))
+                .stack_size(256 * 1024)
+                .spawn(move || worker_loop(&agent, &queue, index, limit));
+            match started {
+                Ok(handle) => workers.push(handle),
+                Err(e) => {
+                    dispatch.close();
+                    return Err(e);
+                }
+            }
         }
         Ok(Transport {
             inner: Inner::Workers {
-                sender,
-                capacity: settings.queue.max(1),
+                dispatch,
                 _workers: workers,
             },
         })
@@ -226,30 +226,35 @@ impl Transport {
 
     /// Queues `request` and waits for its response without blocking the runtime.
     pub async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        let (sender, capacity) = match &self.inner {
-            Inner::Workers {
-                sender, capacity, ..
-            } => (sender, *capacity),
+        let dispatch = match &self.inner {
+            Inner::Workers { dispatch, .. } => dispatch,
             Inner::InMemory(responder) => return responder(&request),
         };
         let (reply, answer) = oneshot::channel();
-        match sender.try_send(Job { request, reply }) {
+        match dispatch.push(Job { request, reply }) {
             Ok(()) => {}
-            Err(TrySendError::Full(_)) => return Err(TransportError::Busy { capacity }),
-            Err(TrySendError::Disconnected(_)) => return Err(TransportError::Stopped),
+            Err(Refused::Full(_)) => {
+                return Err(TransportError::Busy {
+                    capacity: dispatch.capacity(),
+                });
+            }
+            Err(Refused::Closed(_)) => return Err(TransportError::Stopped),
         }
         answer.await.unwrap_or(Err(TransportError::Stopped))
     }
 }
 
-fn worker_loop(agent: &ureq::Agent, receiver: &Mutex<Receiver<Job>>, limit: usize) {
-    loop {
-        // Hold the lock only while waiting for the next job.
-        let job = match receiver.lock() {
-            Ok(guard) => guard.recv(),
-            Err(poisoned) => poisoned.into_inner().recv(),
-        };
-        let Ok(job) = job else { return };
+impl Drop for Transport {
+    /// Stops the workers once they have finished the queued requests.
+    fn drop(&mut self) {
+        if let Inner::Workers { dispatch, .. } = &self.inner {
+            dispatch.close();
+        }
+    }
+}
+
+fn worker_loop(agent: &ureq::Agent, dispatch: &Dispatch<Job>, index: usize, limit: usize) {
+    while let Some(job) = dispatch.next(index) {
         if job.reply.is_closed() {
             // The caller gave up (cancelled or deadline) before a worker was free.
             continue;
