@@ -88,7 +88,7 @@ async fn tool_runs_nest_under_the_session_with_attempts_refreshes_errors_and_red
             "site_name": "HQ",
             "password": "hunter2",
             "options": {"API_Key": "k-123456", "hidden": "invisible-ink", "depth": 3},
-            "building_code": "4711",
+            "building_code": "bldg-4711",
         }),
     )
     .await;
@@ -126,7 +126,7 @@ async fn tool_runs_nest_under_the_session_with_attempts_refreshes_errors_and_red
             "hunter2",
             "k-123456",
             "invisible-ink",
-            "4711",
+            "bldg-4711",
             "sim-client-secret",
         ] {
             assert!(!body.contains(secret), "{secret} was sent: {body}");
