@@ -159,22 +159,6 @@ pub fn serve(cli: &Cli, simulate: bool, seed: u64, faults: &str) -> Result<(), F
     let _simulator = simulate_if(&mut config, simulate, seed, faults)?;
     log_startup(&config);
     let listener = HttpSettings::load(&config.metrics)?;
-    // The metrics recorder's clock calibration (a busy loop of milliseconds, longer on a busy
-    // machine) runs on a helper thread while this one starts the HTTP workers and the MCP
-    // session; `initialize` does not wait for it, tool calls do (below).
-    let recorder = listener
-        .as_ref()
-        .map(|_| {
-            let (built, recorder) = tokio::sync::oneshot::channel();
-            std::thread::Builder::new()
-                .name("metrics-setup".into())
-                .spawn(move || {
-                    let _ = built.send(telemetry::metrics::build().map_err(|e| e.to_string()));
-                })
-                .map(|_| recorder)
-        })
-        .transpose()
-        .map_err(other("cannot start the metrics set-up thread"))?;
     let registry = Arc::new(
         Registry::select(tools::catalogue(), &config.tools)
             .map_err(|e| Failure::Config(ConfigError::Usage(e.to_string())))?,
@@ -195,17 +179,16 @@ pub fn serve(cli: &Cli, simulate: bool, seed: u64, faults: &str) -> Result<(), F
     // Tool calls wait until monitoring has started, so none of their metrics are lost.
     let (monitoring_started, ready) = tokio::sync::watch::channel(listener.is_none());
     let server = NocServer::new(registry, Arc::clone(&central)).with_startup_gate(ready);
+    if let Some(listener) = listener {
+        spawn_monitoring(
+            listener,
+            Arc::clone(&central),
+            tool_names,
+            monitoring_started,
+        )?;
+    }
     let runtime = runtime()?;
     let result = runtime.block_on(async move {
-        if let (Some(listener), Some(recorder)) = (listener, recorder) {
-            tokio::spawn(async move {
-                let recorder = recorder.await.unwrap_or_else(|_| {
-                    Err("the metrics set-up thread ended without a recorder".to_string())
-                });
-                start_monitoring(listener, recorder, central, &tool_names).await;
-                let _ = monitoring_started.send(true);
-            });
-        }
         let service = match server.serve(rmcp::transport::stdio_pipes()).await {
             Ok(service) => service,
             // The client closed stdin without initialising: a normal, if short, session.
@@ -260,6 +243,41 @@ async fn termination_signal() -> &'static str {
 
 /// Installs the metrics recorder, starts the `/metrics` listener and the idle health prober.
 /// Nothing here stops MCP: a port in use or a second recorder is a warning.
+/// Starts the monitoring thread: its own current_thread runtime serving `/metrics`, `/healthz`
+/// and `/readyz`, the histogram upkeep and the idle prober, so that a scrape never waits behind
+/// MCP work and a slow or hostile scraper never delays a tool call. It first builds the metrics
+/// recorder (whose clock calibration is a busy loop of milliseconds); `initialize` does not wait
+/// for that, tool calls do (`started` is set once the recorder is installed or has failed).
+fn spawn_monitoring(
+    settings: HttpSettings,
+    central: Arc<Central>,
+    tools: Vec<String>,
+    started: tokio::sync::watch::Sender<bool>,
+) -> Result<(), Failure> {
+    let thread = std::thread::Builder::new()
+        .name("monitoring".into())
+        .spawn(move || {
+            let runtime = match runtime() {
+                Ok(runtime) => runtime,
+                Err(e) => {
+                    tracing::warn!(error = %e, "monitoring is unavailable: no runtime for it");
+                    let _ = started.send(true);
+                    return;
+                }
+            };
+            runtime.block_on(async move {
+                let recorder = telemetry::metrics::build().map_err(|e| e.to_string());
+                start_monitoring(settings, recorder, central, &tools).await;
+                let _ = started.send(true);
+                // Serves until the process exits.
+                std::future::pending::<()>().await;
+            });
+        });
+    thread
+        .map(drop)
+        .map_err(other("cannot start the monitoring thread"))
+}
+
 async fn start_monitoring(
     settings: HttpSettings,
     recorder: Result<PrometheusRecorder, String>,
