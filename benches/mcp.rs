@@ -8,12 +8,13 @@
 //! `target/bench/report.json`. Alone:
 //!
 //! ```sh
-//! cargo bench --bench mcp -- [--bin PATH] [--lean-bin PATH] [--profile NAME] [--workers N]
-//!                            [--rss-calls N] [--spawns N] [--out FILE]
+//! cargo bench --bench mcp -- [--bin PATH] [--lean-bin PATH] [--static-bin PATH] [--profile NAME]
+//!                            [--workers N] [--rss-calls N] [--spawns N] [--out FILE]
 //! ```
 //!
 //! `--bin` defaults to the binary cargo built for the bench (`release` settings), `--lean-bin` is
-//! the `--no-default-features` build (its size is reported), `--workers` sets
+//! the `--no-default-features` build (its size is reported), `--static-bin` the statically linked
+//! build (its size and idle RSS are reported), `--workers` sets
 //! `ARUBA_HTTP_WORKERS` (default: the server's own default).
 //!
 //! Under `cargo test` (no `--bench` argument) it runs every phase briefly against the debug
@@ -112,6 +113,9 @@ struct Options {
     full: bool,
     bin: PathBuf,
     lean_bin: Option<PathBuf>,
+    /// The same profile linked statically (`+crt-static`), the closest build here to the static
+    /// musl binaries the ARM appliances run: its size and idle RSS are reported, not budgeted.
+    static_bin: Option<PathBuf>,
     profile: String,
     workers: Option<usize>,
     out: PathBuf,
@@ -126,6 +130,7 @@ impl Options {
             full: false,
             bin: PathBuf::from(env!("CARGO_BIN_EXE_aruba-noc-mcp")),
             lean_bin: None,
+            static_bin: None,
             profile: "release".into(),
             workers: None,
             out: manifest.join("target/bench/report.json"),
@@ -142,6 +147,7 @@ impl Options {
                 "--bench" => o.full = true,
                 "--bin" => o.bin = PathBuf::from(value("--bin")),
                 "--lean-bin" => o.lean_bin = Some(PathBuf::from(value("--lean-bin"))),
+                "--static-bin" => o.static_bin = Some(PathBuf::from(value("--static-bin"))),
                 "--profile" => o.profile = value("--profile"),
                 "--out" => o.out = PathBuf::from(value("--out")),
                 "--workers" => o.workers = Some(number(&value("--workers"))),
@@ -261,6 +267,36 @@ fn main() {
         "MB",
         &idle.note(),
     );
+    if let Some(static_bin) = o.static_bin.clone() {
+        let size = stripped_size(&static_bin);
+        figures.put(
+            "binary_static_mb",
+            "stripped binary, default features, linked statically",
+            size.0 as f64 / 1e6,
+            "MB",
+            &format!("{} bytes, {}", size.0, size.1),
+        );
+        let static_options = Options {
+            bin: static_bin,
+            ..o.clone()
+        };
+        let still = Session::start(
+            &static_options,
+            &fast,
+            o.workers,
+            &log_dir.join("session-static.log"),
+        );
+        std::thread::sleep(o.plan.idle_settle);
+        let memory = still.memory();
+        figures.put(
+            "idle_rss_static_mb",
+            "idle RSS after `initialize`, linked statically",
+            mb_kib(memory.rss_kib),
+            "MB",
+            &memory.note(),
+        );
+        still.stop();
+    }
     let list_bytes = s.tools_list();
     std::thread::sleep(o.plan.idle_settle);
     let listed = s.memory();
