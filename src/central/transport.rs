@@ -6,6 +6,7 @@
 //! full, [`Transport::send`] fails at once with [`TransportError::Busy`] instead of letting memory
 //! grow. Response bodies are read up to a configured cap.
 
+use std::io::Read;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -306,12 +307,17 @@ fn execute(
         content_type: header("content-type"),
     };
     let status = response.status().as_u16();
-    let body = response
+    // Sized from Content-Length (within the cap) so the body is read without regrowing the
+    // buffer: no copies, and a smaller high-water mark in this worker's allocator arena.
+    let expected = response.body().content_length().unwrap_or(0);
+    let mut body = Vec::with_capacity(expected.min(limit as u64) as usize);
+    response
         .body_mut()
         .with_config()
         .limit(limit as u64)
-        .read_to_vec()
-        .map_err(|e| classify(e, request.timeout, limit))?;
+        .reader()
+        .read_to_end(&mut body)
+        .map_err(|e| classify(ureq::Error::from(e), request.timeout, limit))?;
     Ok(HttpResponse {
         status,
         headers,
