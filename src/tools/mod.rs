@@ -2,9 +2,9 @@
 //!
 //! A tool is a [`ToolSpec`]: name, title, description, toolset, whether it only reads or also
 //! POSTs to Central, and a handler. Its input and output JSON schemas are generated from the Rust
-//! types ahead of time and embedded ([`schemas`]). The [`Registry`] holds the tools this process offers, after `ARUBA_TOOLSETS`,
-//! `ARUBA_TOOLS` and `ARUBA_READ_ONLY` have narrowed the catalogue; what is not offered is neither
-//! listed nor callable.
+//! types ahead of time and embedded ([`schemas`]). The [`Registry`] holds the tools this process
+//! offers, after `ARUBA_TOOLSETS`, `ARUBA_TOOLS` and `ARUBA_READ_ONLY` have narrowed the
+//! catalogue; what is not offered is neither listed nor callable.
 //!
 //! Every handler decodes and validates its arguments (no upstream request on bad input), calls
 //! Central through [`crate::central::Central::call`], and returns a typed output that becomes
@@ -357,7 +357,7 @@ type Checker = fn(JsonObject) -> Result<(), ToolError>;
 #[derive(Clone)]
 pub struct ToolSpec {
     /// The MCP definition without its JSON schemas (name, title, description, annotations):
-    /// [`Registry::definitions`] adds the embedded schemas when `tools/list` needs them.
+    /// [`Registry::list`] adds the embedded schemas when `tools/list` needs them.
     tool: Tool,
     /// Generates the input and output schemas from the types (for the test that checks the
     /// embedded ones).
