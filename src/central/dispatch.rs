@@ -76,8 +76,8 @@ impl<T> Dispatch<T> {
             return Err(Refused::Full(job));
         }
         state.jobs.push_back(job);
-        if let Some(worker) = state.idle.pop() {
-            self.wakeups[worker].notify_one();
+        if let Some(wakeup) = state.idle.pop().and_then(|worker| self.wakeups.get(worker)) {
+            wakeup.notify_one();
         }
         Ok(())
     }
@@ -85,7 +85,9 @@ impl<T> Dispatch<T> {
     /// The next job for `worker` (`0..workers`), waiting while there is none. `None` once the
     /// queue is closed and empty: the worker should stop.
     pub fn next(&self, worker: usize) -> Option<T> {
-        let worker = worker.min(self.wakeups.len() - 1);
+        // `new` makes at least one; a number past the last is served as the last.
+        let worker = worker.min(self.wakeups.len().saturating_sub(1));
+        let wakeup = self.wakeups.get(worker)?;
         let mut state = self.lock();
         loop {
             if let Some(job) = state.jobs.pop_front() {
@@ -99,9 +101,7 @@ impl<T> Dispatch<T> {
             if !state.idle.contains(&worker) {
                 state.idle.push(worker);
             }
-            state = self.wakeups[worker]
-                .wait(state)
-                .unwrap_or_else(PoisonError::into_inner);
+            state = wakeup.wait(state).unwrap_or_else(PoisonError::into_inner);
         }
     }
 
