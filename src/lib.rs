@@ -11,6 +11,7 @@ pub mod demo;
 pub mod health;
 pub mod prompts;
 pub mod resilience;
+pub mod resolver;
 pub mod server;
 #[cfg(feature = "simulator")]
 pub mod simulator;

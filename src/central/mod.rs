@@ -20,7 +20,6 @@
 pub mod auth;
 pub mod dispatch;
 pub mod error;
-pub mod resolver;
 pub mod routes;
 pub mod transport;
 

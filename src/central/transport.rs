@@ -14,7 +14,7 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 
 use super::dispatch::{Dispatch, Refused};
-use super::resolver::{CachingResolver, DNS_CACHE_TTL};
+use crate::resolver::{CachingResolver, DNS_CACHE_TTL};
 
 /// Size of each pooled connection's input and output buffers. ureq's default is 128 KiB each,
 /// zero-filled (so resident) for every pooled connection: 2 MB of RSS with 8 workers' connections

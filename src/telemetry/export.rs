@@ -14,6 +14,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::config::Secret;
+use crate::resolver::{CachingResolver, DNS_CACHE_TTL};
 
 /// Attempts per batch (the first try and two retries).
 const ATTEMPTS: u32 = 3;
@@ -123,14 +124,19 @@ impl<T: Send + 'static> Exporter<T> {
         let shared = Arc::new(Shared::default());
         let name = endpoint.name;
         let dropped_metric = endpoint.dropped_metric;
-        let agent: ureq::Agent = ureq::Agent::config_builder()
+        let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(endpoint.timeout))
             .max_redirects(0)
             .max_idle_connections_per_host(1)
             .user_agent(concat!("aruba-noc-mcp/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .into();
+            .build();
+        // Without it ureq looks the host up on a new thread before every POST.
+        let agent = ureq::Agent::with_parts(
+            config,
+            ureq::unversioned::transport::DefaultConnector::new(),
+            CachingResolver::new(DNS_CACHE_TTL),
+        );
         let worker = Worker {
             endpoint,
             encoder,

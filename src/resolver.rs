@@ -1,5 +1,5 @@
-//! Name resolution for the transport: each host is looked up once per [`DNS_CACHE_TTL`], not on
-//! every request.
+//! Name resolution for the ureq agents (Central's transport, the analytics and trace exporters):
+//! each host is looked up once per [`DNS_CACHE_TTL`], not on every request.
 //!
 //! ureq's default resolver looks the host up before every request, even one that then reuses a
 //! pooled connection, and when a timeout applies (ours always does) it does the lookup on a new
