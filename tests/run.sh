@@ -26,6 +26,11 @@ tests/panic_check.sh
 echo "== cargo test (unit + integration)"
 cargo test --locked --all-targets
 cargo test --locked --doc
+
+# Every public item is documented (`missing_docs`); its docs must also build without a warning
+# (broken links, stray HTML).
+echo "== cargo doc (warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps
 # CI runs on a disk of unknown size: drop build trees nothing later uses.
 if [ "${CI:-}" = true ]; then rm -rf target/debug; fi
 

@@ -1060,7 +1060,7 @@ async fn traceroute(
 #[serde(deny_unknown_fields)]
 pub struct AsyncResultArgs {
     /// The task's `location` as a ping/traceroute tool returned it
-    /// (/network-troubleshooting/v1/<device-type>/<serial>/<ping|traceroute>/async-operations/<task-id>).
+    /// (`/network-troubleshooting/v1/<device-type>/<serial>/<ping|traceroute>/async-operations/<task-id>`).
     /// Give this, or the four fields below.
     pub location: Option<String>,
     /// Device-type segment of the task: aps, cx, aos-s or gateways.
