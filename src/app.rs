@@ -241,8 +241,6 @@ async fn termination_signal() -> &'static str {
     }
 }
 
-/// Installs the metrics recorder, starts the `/metrics` listener and the idle health prober.
-/// Nothing here stops MCP: a port in use or a second recorder is a warning.
 /// Starts the monitoring thread: its own current_thread runtime serving `/metrics`, `/healthz`
 /// and `/readyz`, the histogram upkeep and the idle prober, so that a scrape never waits behind
 /// MCP work and a slow or hostile scraper never delays a tool call. It first builds the metrics
@@ -278,6 +276,8 @@ fn spawn_monitoring(
         .map_err(other("cannot start the monitoring thread"))
 }
 
+/// Installs the metrics recorder, starts the `/metrics` listener and the idle health prober.
+/// Nothing here stops MCP: a port in use or a second recorder is a warning.
 async fn start_monitoring(
     settings: HttpSettings,
     recorder: Result<PrometheusRecorder, String>,

@@ -2,9 +2,10 @@
 //!
 //! The MCP side runs on one current_thread tokio runtime, so nothing there may block. Upstream
 //! requests are handed to `N` worker threads that share one `ureq::Agent` (one connection pool)
-//! through a bounded queue that wakes the most recently idle worker ([`super::dispatch`]); the answer comes back on a `tokio::sync::oneshot`. When the queue is
-//! full, [`Transport::send`] fails at once with [`TransportError::Busy`] instead of letting memory
-//! grow. Response bodies are read up to a configured cap.
+//! through a bounded queue that wakes the most recently idle worker ([`super::dispatch`]); the
+//! answer comes back on a `tokio::sync::oneshot`. When the queue is full, [`Transport::send`]
+//! fails at once with [`TransportError::Busy`] instead of letting memory grow. Response bodies
+//! are read up to a configured cap.
 
 use std::io::Read;
 use std::sync::Arc;
