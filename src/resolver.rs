@@ -39,6 +39,16 @@ struct Cached {
     addrs: ResolvedSocketAddrs,
 }
 
+/// A ureq agent with `config` whose lookups go through a [`CachingResolver`] ([`DNS_CACHE_TTL`]):
+/// every agent of this server is made here.
+pub fn agent(config: Config) -> ureq::Agent {
+    ureq::Agent::with_parts(
+        config,
+        ureq::unversioned::transport::DefaultConnector::new(),
+        CachingResolver::new(DNS_CACHE_TTL),
+    )
+}
+
 impl CachingResolver {
     /// A resolver that reuses an answer for `ttl`.
     pub fn new(ttl: Duration) -> CachingResolver {

@@ -15,7 +15,6 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 
 use super::dispatch::{Dispatch, Refused};
-use crate::resolver::{CachingResolver, DNS_CACHE_TTL};
 
 /// Size of each pooled connection's input and output buffers. ureq's default is 128 KiB each,
 /// zero-filled (so resident) for every pooled connection: 2 MB of RSS with 8 workers' connections
@@ -186,11 +185,7 @@ impl Transport {
             .output_buffer_size(CONNECTION_BUFFER_BYTES)
             .user_agent(concat!("aruba-noc-mcp/", env!("CARGO_PKG_VERSION")))
             .build();
-        let agent = ureq::Agent::with_parts(
-            config,
-            ureq::unversioned::transport::DefaultConnector::new(),
-            CachingResolver::new(DNS_CACHE_TTL),
-        );
+        let agent = crate::resolver::agent(config);
         let dispatch = Arc::new(Dispatch::new(settings.workers, settings.queue));
         let mut workers = Vec::with_capacity(dispatch.workers());
         for index in 0..dispatch.workers() {

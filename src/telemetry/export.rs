@@ -14,7 +14,6 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::config::Secret;
-use crate::resolver::{CachingResolver, DNS_CACHE_TTL};
 
 /// Attempts per batch (the first try and two retries).
 const ATTEMPTS: u32 = 3;
@@ -131,12 +130,8 @@ impl<T: Send + 'static> Exporter<T> {
             .max_idle_connections_per_host(1)
             .user_agent(concat!("aruba-noc-mcp/", env!("CARGO_PKG_VERSION")))
             .build();
-        // Without it ureq looks the host up on a new thread before every POST.
-        let agent = ureq::Agent::with_parts(
-            config,
-            ureq::unversioned::transport::DefaultConnector::new(),
-            CachingResolver::new(DNS_CACHE_TTL),
-        );
+        // DNS cached: plain ureq looks the host up on a new thread before every POST.
+        let agent = crate::resolver::agent(config);
         let worker = Worker {
             endpoint,
             encoder,
