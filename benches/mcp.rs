@@ -200,22 +200,23 @@ fn main() {
     let mut details = Map::new();
 
     // Sizes.
-    let default_size = stripped_size(&o.bin);
-    figures.put(
+    figures.put_size(
         "binary_default_mb",
         "stripped binary, default features",
-        default_size.0 as f64 / 1e6,
-        "MB",
-        &format!("{} bytes, {}", default_size.0, default_size.1),
+        &o.bin,
     );
     if let Some(lean) = &o.lean_bin {
-        let lean_size = stripped_size(lean);
-        figures.put(
+        figures.put_size(
             "binary_lean_mb",
             "stripped binary, --no-default-features",
-            lean_size.0 as f64 / 1e6,
-            "MB",
-            &format!("{} bytes, {}", lean_size.0, lean_size.1),
+            lean,
+        );
+    }
+    if let Some(static_bin) = &o.static_bin {
+        figures.put_size(
+            "binary_static_mb",
+            "stripped binary, default features, linked statically",
+            static_bin,
         );
     }
 
@@ -268,14 +269,6 @@ fn main() {
         &idle.note(),
     );
     if let Some(static_bin) = o.static_bin.clone() {
-        let size = stripped_size(&static_bin);
-        figures.put(
-            "binary_static_mb",
-            "stripped binary, default features, linked statically",
-            size.0 as f64 / 1e6,
-            "MB",
-            &format!("{} bytes, {}", size.0, size.1),
-        );
         let static_options = Options {
             bin: static_bin,
             ..o.clone()
@@ -1208,6 +1201,17 @@ impl Figures {
             unit,
             note: note.to_string(),
         });
+    }
+    /// The stripped size of `bin` in MB.
+    fn put_size(&mut self, key: &str, label: &str, bin: &Path) {
+        let (bytes, how) = stripped_size(bin);
+        self.put(
+            key,
+            label,
+            bytes as f64 / 1e6,
+            "MB",
+            &format!("{bytes} bytes, {how}"),
+        );
     }
     fn to_json(&self) -> Value {
         let mut out = Map::new();
