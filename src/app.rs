@@ -47,8 +47,9 @@ pub fn load_config(cli: &Cli) -> Result<Config, Failure> {
     Ok(Config::load(&inputs)?)
 }
 
-/// The one runtime: current_thread, so MCP, timers and the metrics listener share one
-/// thread; blocking HTTP runs on the transport's own worker threads.
+/// A current_thread runtime: `serve` runs MCP and its timers on one, and monitoring (the metrics
+/// listener, upkeep, idle prober) on a second, on its own thread; blocking HTTP runs on the
+/// transport's own worker threads.
 pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -1,7 +1,8 @@
 //! The monitoring listener: `/metrics` (Prometheus text), `/healthz` (the process is alive),
 //! `/readyz` (200 only when the server can serve, JSON reasons) and a landing page.
 //!
-//! It shares the MCP runtime, so it is built not to hurt the MCP side: hyper's HTTP/1 server
+//! It runs on the monitoring thread's own runtime (see `app::serve`), and it is still built so
+//! that a hostile client cannot hurt the process: hyper's HTTP/1 server
 //! (no hand-written parser) with a small header buffer and header count, a header read timeout,
 //! a cap on each connection's lifetime, a cap on concurrent connections (extra ones are closed
 //! at once), a TLS handshake timeout, and only GET/HEAD. Optional bearer-token auth (compared in
