@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use rmcp::ServiceExt;
 use rmcp::model::ErrorCode;
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{UnixListener, UnixStream};
 use tokio_util::sync::CancellationToken;
 
@@ -151,10 +151,15 @@ async fn session(stream: UnixStream, handler: NocServer, stop: CancellationToken
 /// Tells a client beyond the limit why, then closes its connection.
 async fn refuse(mut stream: UnixStream, reason: String) {
     let line = framing::error_line(ErrorCode(-32000), &reason, None);
-    let write = async {
+    let answer = async {
         stream.write_all(&line).await?;
-        stream.shutdown().await
+        stream.shutdown().await?;
+        // Closing with unread input would reset the connection before the client reads the
+        // answer: read what it sent until it closes too.
+        let mut sink = [0u8; 4096];
+        while stream.read(&mut sink).await? > 0 {}
+        Ok::<(), io::Error>(())
     };
     // The client may be gone already; the refusal is best effort and bounded.
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), write).await;
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), answer).await;
 }
