@@ -142,8 +142,13 @@ echo "clients: node $node_version, $CONFORMANCE_PKG, $INSPECTOR_PKG"
 
 # ---------------------------------------------------------------------------------------------
 # 2. The daemon against the built-in Central simulator, on a free loopback port and a temp socket.
-# `cargo build` is a no-op when `cargo test` has just built the binary; it rebuilds a stale one.
-cargo build --locked --quiet --bin aruba-noc-mcp
+# Under tests/run.sh, `cargo test` has just built the binary: use it as it is (a `cargo build`
+# would rebuild it, since the tests' dev-dependencies change the features of tokio, hyper, rmcp).
+# Build it when it is missing or older than the sources.
+if [ ! -x "$bin" ] || [ -n "$(find src build.rs Cargo.toml Cargo.lock -newer "$bin" -print -quit)" ]; then
+    echo "cargo build --locked --bin aruba-noc-mcp ($bin is missing or older than the sources)"
+    cargo build --locked --bin aruba-noc-mcp
+fi
 [ -x "$bin" ] || fail "$bin was not built"
 
 rm -rf "$logs"
@@ -189,7 +194,7 @@ sock=$tmp/mcp.sock
 # The localhost Origins are listed because the dns-rebinding-protection scenario sends one and
 # expects a 2xx (with no list, the daemon refuses every request that carries an Origin; see
 # docs/mcp-clients.md). ARUBA_MCP_MAX_SESSIONS stays at its default (32): the clients below open
-# about 10 HTTP sessions, which (like most clients) they never DELETE, so they live until idle expiry.
+# 9 HTTP sessions, and neither client ends its session with DELETE, so they live until idle expiry.
 env -i PATH="$PATH" HOME="$tmp" ARUBA_LOG=info \
     ARUBA_MCP_ADDR="127.0.0.1:$port" \
     ARUBA_MCP_SOCKET="$sock" \
@@ -201,7 +206,8 @@ daemon_pid=$!
 # Ready when /mcp answers HTTP (any status: a GET without a session is refused) and the socket
 # exists; at most 30 s.
 ready=
-for _ in $(seq 300); do
+deadline=$((SECONDS + 30))
+while [ "$SECONDS" -lt "$deadline" ]; do
     kill -0 "$daemon_pid" 2>/dev/null || daemon_failed "the daemon exited during start-up"
     if [ -S "$sock" ] && "$node" -e '
 fetch(process.argv[1], { signal: AbortSignal.timeout(1000) }).then(() => process.exit(0), () => process.exit(1));
