@@ -246,8 +246,10 @@ else
     # What systemd would do: RuntimeDirectory= (owned by the user, mode 0750) and
     # $RUNTIME_DIRECTORY; no watchdog, no notify socket, no sandbox.
     install -d -m 0750 -o "$ACCOUNT" -g "$ACCOUNT" "$RUNTIME"
-    as_service env -i PATH=/usr/bin:/bin RUNTIME_DIRECTORY="$RUNTIME" ARUBA_METRICS_ADDR=off \
-        ARUBA_LOG=warn "${central[@]}" "$BIN" daemon 2>"$tmp/daemon.err" &
+    # Not through as_service: a function in the background is a subshell, and $! its pid.
+    setpriv --reuid="$ACCOUNT" --regid="$ACCOUNT" --init-groups env -i PATH=/usr/bin:/bin \
+        RUNTIME_DIRECTORY="$RUNTIME" ARUBA_METRICS_ADDR=off ARUBA_LOG=warn "${central[@]}" \
+        "$BIN" daemon 2>"$tmp/daemon.err" &
     daemon=$!
     pids+=("$daemon")
     for _ in $(seq 100); do
