@@ -795,3 +795,31 @@ async fn abandoned_http_sessions_make_room_for_new_clients() {
     );
     local.cancel().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_session_beyond_eight_calls_in_flight_gets_busy_results() {
+    let sim = simulator();
+    let daemon = Daemon::start(&sim, Options::default());
+    let client = daemon.via_connect().await;
+    let other = daemon.via_connect().await;
+    sim.set_faults("latency=1500@/network-monitoring".parse().unwrap());
+    let (results, other_result) = tokio::join!(
+        futures_join_all(
+            (0..12).map(|_| async { call(&client, "get_sites_health", json!({})).await })
+        ),
+        async {
+            // Another session is not held back by this one's limit.
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            call(&other, "get_sites_health", json!({})).await
+        }
+    );
+    let busy = results
+        .iter()
+        .filter(|r| r.is_error == Some(true) && text(r).contains("busy"))
+        .count();
+    let ok = results.iter().filter(|r| r.is_error != Some(true)).count();
+    assert_eq!((ok, busy), (8, 4), "ok/busy of 12 concurrent calls");
+    assert_ne!(other_result.is_error, Some(true), "{}", text(&other_result));
+    client.cancel().await.unwrap();
+    other.cancel().await.unwrap();
+}
