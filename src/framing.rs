@@ -170,7 +170,7 @@ fn parse(line: &[u8]) -> Parsed {
                 return Parsed::Reply(parse_error_line());
             };
             let id = request_id(&value);
-            if id.is_none() && value.get("method").is_some() {
+            if value.get("id").is_none() && value.get("method").is_some() {
                 // A notification this server does not know: never answered (JSON-RPC §4.1).
                 return Parsed::Skip;
             }

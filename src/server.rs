@@ -62,16 +62,24 @@ pub struct NocServer {
 /// What belongs to one session.
 #[derive(Debug)]
 struct Session {
-    /// Its tool calls in flight, at most [`CALLS_PER_SESSION`].
-    calls: tokio::sync::Semaphore,
+    /// Its tool calls in flight, at most [`CALLS_PER_SESSION`] when it shares the server with
+    /// others (the daemon); `None` for `serve`, whose process is its own.
+    calls: Option<tokio::sync::Semaphore>,
     /// Its place under the session limit, given back when the last handler clone is dropped.
     _slot: Option<SessionSlot>,
 }
 
 impl Session {
-    fn new(slot: Option<SessionSlot>) -> Arc<Session> {
+    fn alone() -> Arc<Session> {
         Arc::new(Session {
-            calls: tokio::sync::Semaphore::new(CALLS_PER_SESSION),
+            calls: None,
+            _slot: None,
+        })
+    }
+
+    fn shared(slot: Option<SessionSlot>) -> Arc<Session> {
+        Arc::new(Session {
+            calls: Some(tokio::sync::Semaphore::new(CALLS_PER_SESSION)),
             _slot: slot,
         })
     }
@@ -86,7 +94,7 @@ impl NocServer {
             calls: Arc::new(AtomicU64::new(0)),
             ready: tokio::sync::watch::channel(true).1,
             tracker: CallTracker::new(),
-            session: Session::new(None),
+            session: Session::alone(),
         }
     }
 
@@ -105,11 +113,11 @@ impl NocServer {
         self
     }
 
-    /// A handler for a new session holding `slot`: same tools, Central and tracker, its own
-    /// in-flight limit.
+    /// A handler for a new session of a shared server holding `slot`: same tools, Central and
+    /// tracker, its own limit of [`CALLS_PER_SESSION`] calls in flight.
     pub fn for_session(&self, slot: Option<SessionSlot>) -> NocServer {
         NocServer {
-            session: Session::new(slot),
+            session: Session::shared(slot),
             ..self.clone()
         }
     }
@@ -184,7 +192,8 @@ impl ServerHandler for NocServer {
                 "{name} was not run: this aruba-noc-mcp server is shutting down; retry in a moment"
             )));
         };
-        let Ok(_session_turn) = self.session.calls.try_acquire() else {
+        let session_turn = self.session.calls.as_ref().map(|calls| calls.try_acquire());
+        let Ok(_session_turn) = session_turn.transpose() else {
             return Ok(refuse(format!(
                 "{name} was not run: busy, this session already has {CALLS_PER_SESSION} tool calls \
                  in flight; wait for one to finish, then call again"

@@ -121,6 +121,21 @@ impl Raw {
         assert_eq!(answer["result"], json!({}), "after {after}: {answer}");
     }
 
+    /// Expects the next message to be a JSON-RPC error with `code` and `"id": null`.
+    async fn assert_error_without_id(&mut self, code: i64, after: &str) {
+        let answer = self
+            .recv()
+            .await
+            .unwrap_or_else(|| panic!("no error answer after {after}"));
+        assert_eq!(answer["error"]["code"], code, "after {after}: {answer}");
+        assert_eq!(
+            answer.get("id"),
+            Some(&Value::Null),
+            "after {after}: {answer}"
+        );
+        assert_eq!(answer["jsonrpc"], "2.0", "after {after}: {answer}");
+    }
+
     /// A `tools/call` that must work after the abuse.
     async fn assert_tool_works(&mut self, id: u64) {
         self.send(&json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
@@ -167,8 +182,10 @@ fn assert_clean_exit(status: std::process::ExitStatus, stderr: &str) {
     assert!(!stderr.contains("panicked"), "a panic: {stderr}");
 }
 
+/// JSON-RPC 2.0 §5.1: a line that is not JSON gets a parse error with `"id": null`, and the
+/// session goes on.
 #[tokio::test]
-async fn lines_that_are_not_json_are_ignored() {
+async fn lines_that_are_not_json_get_a_parse_error() {
     let sim = simulator();
     let mut raw = Raw::start(&sim).await;
     for (i, line) in [
@@ -183,6 +200,7 @@ async fn lines_that_are_not_json_are_ignored() {
     .enumerate()
     {
         raw.send_line(line).await;
+        raw.assert_error_without_id(-32700, line).await;
         raw.assert_alive(100 + i as u64, line).await;
     }
     let (status, stderr) = raw.finish().await;
@@ -190,7 +208,7 @@ async fn lines_that_are_not_json_are_ignored() {
 }
 
 #[tokio::test]
-async fn binary_garbage_is_ignored() {
+async fn binary_garbage_gets_errors_and_the_session_goes_on() {
     let sim = simulator();
     let mut raw = Raw::start(&sim).await;
     let mut rng = fastrand::Rng::with_seed(7);
@@ -200,29 +218,37 @@ async fn binary_garbage_is_ignored() {
         garbage.retain(|b| *b != b'\n');
         garbage.push(b'\n');
         raw.send_bytes(&garbage).await;
-        // Garbage that starts like a JSON value of the wrong type (a digit, a quote) is read as
-        // a message of the wrong shape: -32600 without an id. Anything else is ignored.
+        // Garbage is a parse error (-32700), or, when it starts like a JSON value of the wrong
+        // type (a digit, a quote), a message of the wrong shape (-32600); both with `id: null`.
+        // Beyond 10 a second the error replies are dropped.
         let id = 200 + round;
         raw.send(&json!({"jsonrpc": "2.0", "id": id, "method": "ping"}))
             .await;
         loop {
             let answer = raw.recv().await.expect("the ping is answered");
-            if answer.get("id").is_none() {
-                assert_eq!(answer["error"]["code"], -32600, "{answer}");
+            if answer.get("id") == Some(&Value::Null) {
+                let code = answer["error"]["code"].as_i64();
+                assert!(matches!(code, Some(-32700 | -32600)), "{answer}");
                 continue;
             }
             assert_eq!(answer["id"], id, "{answer}");
             break;
         }
     }
-    // Invalid UTF-8 inside otherwise valid messages is not JSON: no reply. A UTF-8 byte-order
-    // mark and a CRLF line ending are tolerated.
+    // Invalid UTF-8 inside otherwise valid messages is not JSON: a parse error each (a second
+    // later, so the reply budget is fresh). A UTF-8 byte-order mark and a CRLF line ending are
+    // tolerated.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     raw.send_bytes(b"{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"p\xffing\"}\n")
+        .await;
+    raw.assert_error_without_id(-32700, "invalid UTF-8 in a method")
         .await;
     raw.send_bytes(
         b"{\"jsonrpc\":\"2.0\",\"id\":10,\"method\":\"ping\",\"params\":{\"x\":\"\xff\"}}\n",
     )
     .await;
+    raw.assert_error_without_id(-32700, "invalid UTF-8 in a parameter")
+        .await;
     raw.assert_alive(250, "invalid UTF-8").await;
     raw.send_bytes(b"\xef\xbb\xbf{\"jsonrpc\":\"2.0\",\"id\":251,\"method\":\"ping\"}\r\n")
         .await;
@@ -236,15 +262,19 @@ async fn binary_garbage_is_ignored() {
 async fn json_that_is_not_json_rpc_is_an_invalid_request() {
     let sim = simulator();
     let mut raw = Raw::start(&sim).await;
-    for (i, line) in [
-        "[]",
-        "42",
-        "\"hello\"",
-        "null",
-        r#"{"hello":"world"}"#,
-        r#"{"jsonrpc":"1.0","id":3,"method":"ping"}"#,
-        r#"{"jsonrpc":"2.0","id":{"nested":true},"method":"ping"}"#,
-        r#"[{"jsonrpc":"2.0","id":4,"method":"ping"}]"#,
+    // The answer carries the message's id when it has a usable one, else `"id": null`.
+    for (i, (line, id)) in [
+        ("[]", Value::Null),
+        ("42", Value::Null),
+        ("\"hello\"", Value::Null),
+        ("null", Value::Null),
+        (r#"{"hello":"world"}"#, Value::Null),
+        (r#"{"jsonrpc":"1.0","id":3,"method":"ping"}"#, json!(3)),
+        (
+            r#"{"jsonrpc":"2.0","id":{"nested":true},"method":"ping"}"#,
+            Value::Null,
+        ),
+        (r#"[{"jsonrpc":"2.0","id":4,"method":"ping"}]"#, Value::Null),
     ]
     .iter()
     .enumerate()
@@ -255,7 +285,7 @@ async fn json_that_is_not_json_rpc_is_an_invalid_request() {
             .await
             .unwrap_or_else(|| panic!("no answer to {line}"));
         assert_eq!(answer["error"]["code"], -32600, "{line}: {answer}");
-        assert_eq!(answer.get("id"), None, "{line}: {answer}");
+        assert_eq!(answer.get("id"), Some(id), "{line}: {answer}");
         raw.assert_alive(400 + i as u64, line).await;
     }
     let (status, stderr) = raw.finish().await;
@@ -339,18 +369,18 @@ async fn unknown_methods_and_malformed_params_get_errors_with_their_id() {
 }
 
 #[tokio::test]
-async fn huge_lines_are_answered_or_dropped_and_memory_stays_bounded() {
+async fn huge_lines_are_answered_and_memory_stays_bounded() {
     let sim = simulator();
     let mut raw = Raw::start(&sim).await;
     raw.assert_tool_works(1).await;
     let before = raw.rss_kib();
 
-    // 10 MB: under rmcp's 16 MiB line limit, so it is parsed and the argument refused.
-    let big = "x".repeat(10 * 1024 * 1024);
+    // 900 KB: under the 1 MiB line limit, so it is parsed and the argument refused.
+    let big = "x".repeat(900 * 1024);
     raw.send(&json!({"jsonrpc":"2.0","id":2,"method":"tools/call",
         "params":{"name":"find_device","arguments":{"query": big}}}))
         .await;
-    let answer = raw.recv().await.expect("the 10 MB call is answered");
+    let answer = raw.recv().await.expect("the 900 KB call is answered");
     assert_eq!(answer["id"], 2);
     assert_eq!(
         answer["result"]["isError"],
@@ -367,33 +397,35 @@ async fn huge_lines_are_answered_or_dropped_and_memory_stays_bounded() {
     );
     assert!(text.len() < 1000, "the error does not echo the argument");
 
-    // 20 MB without a newline-terminated JSON value inside the limit: dropped unanswered.
+    // 20 MB on one line: discarded as it streams in (never buffered) and answered with -32600.
     let huge = format!(
         r#"{{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{{"name":"find_device","arguments":{{"query":"{}"}}}}}}"#,
         "y".repeat(20 * 1024 * 1024)
     );
     raw.send_line(&huge).await;
+    raw.assert_error_without_id(-32600, "a 20 MB line").await;
     raw.assert_alive(4, "a 20 MB line").await;
     raw.assert_tool_works(5).await;
 
-    // Repeating both does not grow memory further: the line buffer is reused, bounded by the
-    // 16 MiB limit.
+    // Repeating both does not grow memory further: the line buffer is bounded by 1 MiB.
     let after_first = raw.rss_kib();
     for id in 6..9 {
         raw.send(&json!({"jsonrpc":"2.0","id":id,"method":"tools/call",
-            "params":{"name":"find_device","arguments":{"query": "x".repeat(10 * 1024 * 1024)}}}))
+            "params":{"name":"find_device","arguments":{"query": "x".repeat(900 * 1024)}}}))
             .await;
         assert_eq!(raw.recv().await.expect("answered")["id"], id);
         raw.send_line(&huge).await;
+        raw.assert_error_without_id(-32600, "a repeated 20 MB line")
+            .await;
     }
     raw.assert_alive(9, "repeated huge lines").await;
     let after_repeats = raw.rss_kib();
     assert!(
-        after_first < before + 80 * 1024,
+        after_first < before + 16 * 1024,
         "RSS grew from {before} KiB to {after_first} KiB"
     );
     assert!(
-        after_repeats < after_first + 16 * 1024,
+        after_repeats < after_first + 8 * 1024,
         "RSS kept growing: {after_first} KiB → {after_repeats} KiB"
     );
     assert_eq!(
@@ -404,7 +436,7 @@ async fn huge_lines_are_answered_or_dropped_and_memory_stays_bounded() {
     let (status, stderr) = raw.finish().await;
     assert_clean_exit(status, &stderr);
     assert!(
-        stderr.contains("exceeded the maximum line length"),
+        stderr.contains("MCP message longer than the limit discarded"),
         "the dropped line is logged: {stderr}"
     );
 }
