@@ -80,8 +80,18 @@ async fn tools_list_has_typed_schemas_and_annotations() {
         // Only the tools that start a device test are not read-only; none is destructive.
         let active = t.name.starts_with("ping_") || t.name.starts_with("traceroute_");
         assert_eq!(annotations.read_only_hint, Some(!active), "{}", t.name);
-        assert_eq!(annotations.idempotent_hint, Some(!active), "{}", t.name);
-        assert_eq!(annotations.destructive_hint, Some(false), "{}", t.name);
+        assert_eq!(annotations.open_world_hint, Some(true), "{}", t.name);
+        // The destructive and idempotent hints only mean something for tools that are not
+        // read-only (MCP spec), so only those carry them.
+        let hints = (annotations.destructive_hint, annotations.idempotent_hint);
+        let expected = if active {
+            (Some(false), Some(false))
+        } else {
+            (None, None)
+        };
+        assert_eq!(hints, expected, "{}", t.name);
+        assert_eq!(annotations.title, None, "{}: the title is the tool's own", t.name);
+        assert!(t.title.is_some(), "{}", t.name);
         let output = t.output_schema.as_ref().expect("outputSchema");
         assert_eq!(output["type"], "object", "{}", t.name);
         assert_eq!(t.input_schema["type"], "object", "{}", t.name);

@@ -103,26 +103,36 @@ impl AlertDeviceType {
 pub struct AlertListArgs {
     /// Only alerts of this severity (applied by this tool to the returned page; Central has no
     /// severity filter).
+    #[schemars(description = "Applied to the returned page.")]
     pub severity: Option<AlertSeverity>,
     /// Alert status (default Active; All for every status).
+    #[schemars(description = "Default Active.")]
     pub status: Option<AlertStatus>,
     /// Only alerts of this site (site id from get_sites_health).
+    #[schemars(description = "")]
     pub site_id: Option<String>,
     /// Site name, instead of site_id.
+    #[schemars(description = "")]
     pub site_name: Option<String>,
     /// Only this category.
+    #[schemars(description = "")]
     pub category: Option<AlertCategory>,
     /// Only alerts raised for this device type.
+    #[schemars(description = "")]
     pub device_type: Option<AlertDeviceType>,
     /// Only alerts created at or after this time: RFC 3339, epoch ms or an age such as 24h
     /// (applied by this tool to the returned page; Central has no time parameters).
+    #[schemars(description = "Created at or after: RFC 3339, epoch ms or an age; applied to the page.")]
     pub start_time: Option<String>,
     /// Only alerts created at or before this time (same forms; applied to the returned page).
+    #[schemars(description = "Created at or before; applied to the page.")]
     pub end_time: Option<String>,
     /// Alerts per page, 1-100 (default 50).
     #[schemars(range(min = 1, max = 100))]
+    #[schemars(description = "Default 50.")]
     pub limit: Option<i64>,
     /// Cursor: the `next` value of the previous page.
+    #[schemars(description = "")]
     pub next: Option<String>,
 }
 
@@ -383,13 +393,7 @@ pub fn list_alerts() -> ToolSpec {
         ToolInfo {
             name: "list_alerts",
             title: "List alerts",
-            description: "Lists Central alerts, most severe first: name, summary, severity, \
-                priority, status, category, device type and times. status defaults to Active \
-                (All for every status); site_id/site_name, category and device_type are sent as \
-                Central's filter. severity and start_time/end_time (RFC 3339, epoch ms or ages \
-                such as 24h, on createdAt) are applied by this tool to the returned page \
-                because Central has no such parameters; Central sorts by severity so the first \
-                page holds the most severe. Paginated with limit (default 50, max 100) and next.",
+            description: "Alerts, most severe first (default Active).",
             toolset: Toolset::Monitoring,
         },
         alert_list,

@@ -52,24 +52,32 @@ pub enum DeviceStatus {
 #[serde(deny_unknown_fields)]
 pub struct DeviceListArgs {
     /// Only this device type.
+    #[schemars(description = "")]
     pub device_type: Option<DeviceType>,
     /// Only devices with this status.
+    #[schemars(description = "")]
     pub status: Option<DeviceStatus>,
     /// Only devices at this site (id from get_sites_health).
+    #[schemars(description = "")]
     pub site_id: Option<String>,
     /// Only devices at the site with this exact name.
+    #[schemars(description = "")]
     pub site_name: Option<String>,
     /// Extra OData filter, combined with the above by `and`. Terms: `field eq 'value'` or
     /// `field in ('a','b')`. Fields: siteId, siteName, serialNumber, deviceName, deviceType,
     /// status, model, firmwareVersion, deployment, clusterName.
+    #[schemars(description = "OData, ANDed: `field eq 'v'`, `field in ('a','b')`. Fields: siteId, siteName, serialNumber, deviceName, deviceType, status, model, firmwareVersion, deployment, clusterName.")]
     pub filter: Option<String>,
     /// Sort, e.g. `deviceName asc`. Fields: siteId, siteName, serialNumber, deviceName,
     /// deployment, model.
+    #[schemars(description = "E.g. `deviceName asc`.")]
     pub sort: Option<String>,
     /// Devices per page, 1-100 (default 50).
     #[schemars(range(min = 1, max = 100))]
+    #[schemars(description = "Default 50.")]
     pub limit: Option<i64>,
     /// Cursor: the `next` value of the previous page.
+    #[schemars(description = "")]
     pub next: Option<String>,
 }
 
@@ -407,11 +415,7 @@ pub fn get_device_list() -> ToolSpec {
         ToolInfo {
             name: "get_device_list",
             title: "List devices",
-            description: "Lists the APs, switches and gateways Central monitors, with status \
-                (ONLINE/OFFLINE), model, firmware, site, IP and uptime. Narrow with device_type, \
-                status, site_id or site_name, or an OData `filter`. Returns `total` and a `next` \
-                cursor; pass it back as `next` for the following page. Use it to find serial \
-                numbers for the detail tools and to spot offline devices.",
+            description: "APs, switches and gateways with status, model, site and IP. Use it to find serials and offline devices.",
             toolset: Toolset::Monitoring,
         },
         device_list,

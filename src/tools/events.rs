@@ -53,28 +53,39 @@ impl EventDeviceType {
 #[serde(deny_unknown_fields)]
 pub struct EventListArgs {
     /// Events of this device (AP, switch or gateway serial number).
+    #[schemars(description = "Events of this device.")]
     pub serial_number: Option<String>,
     /// The device's type; with site_id it saves the device lookup.
+    #[schemars(description = "With site_id, saves the device lookup.")]
     pub device_type: Option<EventDeviceType>,
     /// Events of this client (MAC in colon, dash or bare form); its site and type are looked up.
+    #[schemars(description = "Events of this client.")]
     pub client_mac: Option<String>,
     /// Site id (from get_sites_health): the site's events when no device or client is given.
+    #[schemars(description = "Events of this site (when no device or client).")]
     pub site_id: Option<String>,
     /// Site name, instead of site_id.
+    #[schemars(description = "")]
     pub site_name: Option<String>,
     /// Window start: RFC 3339, epoch milliseconds or an age such as 1h, 24h, 7d (default: 24
     /// hours before the end). The window must be shorter than 30 days.
+    #[schemars(description = "RFC 3339, epoch ms or an age like 1h (default 24h; window under 30 days).")]
     pub start_time: Option<String>,
     /// Window end: RFC 3339, epoch milliseconds or an age (default now).
+    #[schemars(description = "Default now.")]
     pub end_time: Option<String>,
     /// Only this event category, e.g. Connectivity, Clients, System.
+    #[schemars(description = "E.g. Connectivity, Clients, System.")]
     pub category: Option<String>,
     /// Free-text search over names, serials, host names and MACs (up to 256 characters).
+    #[schemars(description = "Free text.")]
     pub search: Option<String>,
     /// Events per page, 1-100 (default 50).
     #[schemars(range(min = 1, max = 100))]
+    #[schemars(description = "Default 50.")]
     pub limit: Option<i64>,
     /// Cursor: the `next` value of the previous page.
+    #[schemars(description = "")]
     pub next: Option<String>,
 }
 
@@ -430,14 +441,7 @@ pub fn list_events() -> ToolSpec {
         ToolInfo {
             name: "list_events",
             title: "List events",
-            description: "Lists Central events (newest first) for one device (serial_number), \
-                one client (client_mac, any MAC form) or one site (site_id or site_name) in a \
-                window: time, name, category, severity (positive/negative/neutral), source, \
-                description and reason, with counts and the latest negative events. The tool \
-                fills Central's required context-type, context-identifier and site-id by \
-                looking up the device or client; start_time/end_time take RFC 3339, epoch ms or \
-                ages such as 1h, 24h, 7d (default the last 24 hours; under 30 days). Narrow with \
-                category or search. Paginated with limit (default 50, max 100) and next.",
+            description: "Events of a device, a client or a site over a window (default 24h), with counts and the latest problems.",
             toolset: Toolset::Monitoring,
         },
         event_list,

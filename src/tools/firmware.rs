@@ -17,26 +17,34 @@ use crate::central::{ApiRequest, routes};
 #[serde(deny_unknown_fields)]
 pub struct FirmwareArgs {
     /// Only this device type.
+    #[schemars(description = "")]
     pub device_type: Option<DeviceType>,
     /// Only devices at this site id.
+    #[schemars(description = "")]
     pub site_id: Option<String>,
     /// Only devices at the site with this exact name.
+    #[schemars(description = "")]
     pub site_name: Option<String>,
     /// Extra OData filter, combined with the above by `and`: `field eq 'v'` or
     /// `field in ('a','b')`. Fields: siteId, siteName, serialNumber, deviceName, deviceType,
     /// upgradeStatus, firmwareClassification, firmwareVersion (v1 name of the reference's
     /// softwareVersion).
+    #[schemars(description = "OData, ANDed. Fields: siteId, siteName, serialNumber, deviceName, deviceType, upgradeStatus, firmwareClassification, firmwareVersion.")]
     pub filter: Option<String>,
     /// Sort, e.g. `deviceName asc`.
+    #[schemars(description = "")]
     pub sort: Option<String>,
     /// Text to look for in the device name, serial or firmware version (case-insensitive).
     /// Central v1 has no `search` parameter, so this is matched by this tool on the page it
     /// returns; `total` stays Central's count before the search.
+    #[schemars(description = "Name, serial or version, matched on the returned page.")]
     pub search: Option<String>,
     /// Devices per page, 1-100 (default 50).
     #[schemars(range(min = 1, max = 100))]
+    #[schemars(description = "Default 50.")]
     pub limit: Option<i64>,
     /// Cursor: the `next` value of the previous page.
+    #[schemars(description = "")]
     pub next: Option<String>,
 }
 
@@ -311,12 +319,7 @@ pub fn get_firmware_details() -> ToolSpec {
         ToolInfo {
             name: "get_firmware_details",
             title: "Firmware compliance",
-            description: "Firmware per device: running version, Central's recommended version, \
-                upgrade status and release classification, with counts and the devices not on \
-                the recommended firmware. Narrow with device_type, site_id, site_name or an OData \
-                `filter` (e.g. `upgradeStatus eq 'Up To Date'`). `search` matches name, serial or \
-                version on the returned page only (Central v1 has no search). Returns `total` and \
-                a `next` cursor.",
+            description: "Running vs recommended firmware per device, with upgrade status and the devices not on the recommended version.",
             toolset: Toolset::Monitoring,
         },
         firmware,

@@ -29,25 +29,33 @@ pub enum SiteAssigned {
 #[serde(deny_unknown_fields)]
 pub struct InventoryArgs {
     /// Only this device type.
+    #[schemars(description = "")]
     pub device_type: Option<DeviceType>,
     /// Only devices at this site id.
+    #[schemars(description = "")]
     pub site_id: Option<String>,
     /// Only devices at the site with this exact name.
+    #[schemars(description = "")]
     pub site_name: Option<String>,
     /// Only devices assigned (ASSIGNED) or not assigned (UNASSIGNED) to a site.
+    #[schemars(description = "")]
     pub site_assigned: Option<SiteAssigned>,
     /// Extra OData filter, combined with the above by `and`: `field eq 'v'` or
     /// `field in ('a','b')`. Fields: siteId, siteName, serialNumber, deviceName, deviceType,
     /// model, firmwareVersion, deviceFunction, isProvisioned, deviceGroupName. (The reference's
     /// `subscriptionTier` is not filterable in Central v1; the tier is reported as `tier`.)
+    #[schemars(description = "OData, ANDed. Fields: siteId, siteName, serialNumber, deviceName, deviceType, model, firmwareVersion, deviceFunction, isProvisioned, deviceGroupName.")]
     pub filter: Option<String>,
     /// Sort, e.g. `model asc`. Fields: siteId, siteName, serialNumber, deviceName, deployment,
     /// model, macAddress, deviceType, ipv4, deviceGroupName, deviceFunction.
+    #[schemars(description = "E.g. `model asc`.")]
     pub sort: Option<String>,
     /// Devices per page, 1-100 (default 50).
     #[schemars(range(min = 1, max = 100))]
+    #[schemars(description = "Default 50.")]
     pub limit: Option<i64>,
     /// Cursor: the `next` value of the previous page.
+    #[schemars(description = "")]
     pub next: Option<String>,
 }
 
@@ -263,11 +271,7 @@ pub fn get_device_inventory() -> ToolSpec {
         ToolInfo {
             name: "get_device_inventory",
             title: "Device inventory",
-            description: "Hardware inventory of the tenant, including devices not yet on-boarded \
-                or assigned to a site: serial, model, part number, type, subscription tier \
-                (`tier`), device group, site and provisioning state, with counts by type, model \
-                and tier. Narrow with device_type, site_id, site_name, site_assigned or an OData \
-                `filter`. Returns `total` and a `next` cursor.",
+            description: "Hardware inventory, also devices not on-boarded or unassigned: model, part number, subscription tier, group, site.",
             toolset: Toolset::Monitoring,
         },
         inventory,

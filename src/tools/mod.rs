@@ -26,6 +26,7 @@ pub mod firmware;
 pub mod gateways;
 pub mod health;
 pub mod inventory;
+pub mod projection;
 pub mod radios;
 pub mod scalar;
 pub mod schemas;
@@ -155,25 +156,35 @@ impl ToolError {
     }
 }
 
-/// A tool's typed result: serialised as `structuredContent`, summarised in a text block.
+/// The field of every result's `structuredContent` that holds [`ToolOutput::summary`].
+pub const SUMMARY: &str = "summary";
+
+/// A tool's typed result: serialised as `structuredContent` (with its summary in the
+/// [`SUMMARY`] field), and as text for clients that ignore structured content.
 pub trait ToolOutput: Serialize + JsonSchema + Send + 'static {
     /// A few sentences for the model: counts, the worst items, what was left out and how to get it.
     fn summary(&self) -> String;
 }
 
-/// Turns a typed output into the MCP result: the summary text, the JSON as text (for clients
-/// that ignore `structuredContent`), and `structuredContent`.
+/// Turns a typed output into the MCP result: `structuredContent` is the output's JSON with the
+/// summary in its [`SUMMARY`] field (clients that show the model only structured content still
+/// get it), and one text block holds the summary and that JSON, compact, for clients that ignore
+/// `structuredContent`.
 pub fn success<O: ToolOutput>(output: &O) -> CallToolResult {
+    let summary = output.summary();
     match serde_json::to_value(output) {
-        Ok(value) => {
-            let json = value.to_string();
-            let mut result = CallToolResult::success(vec![
-                ContentBlock::text(output.summary()),
-                ContentBlock::text(json),
-            ]);
+        Ok(serde_json::Value::Object(mut object)) => {
+            object.insert(SUMMARY.into(), summary.clone().into());
+            let value = serde_json::Value::Object(object);
+            let text = format!("{summary}\n{value}");
+            let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
             result.structured_content = Some(value);
             result
         }
+        Ok(other) => CallToolResult::error(vec![ContentBlock::text(format!(
+            "internal error: the result is not a JSON object ({})",
+            other.to_string().chars().take(64).collect::<String>()
+        ))]),
         Err(e) => CallToolResult::error(vec![ContentBlock::text(format!(
             "internal error: the result could not be serialised ({e})"
         ))]),
@@ -362,7 +373,7 @@ pub struct ToolSpec {
     /// Generates the input and output schemas from the types (for the test that checks the
     /// embedded ones).
     #[cfg(test)]
-    generate_schemas: fn() -> (JsonObject, JsonObject),
+    generate_schemas: fn(bool) -> (JsonObject, JsonObject),
     /// Its toolset.
     pub toolset: Toolset,
     /// Read or active.
@@ -406,11 +417,9 @@ impl ToolSpec {
         F: Fn(ToolContext, A) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<O, ToolError>> + Send + 'static,
     {
-        let annotations = ToolAnnotations::with_title(info.title)
-            .read_only(true)
-            .destructive(false)
-            .idempotent(true)
-            .open_world(true);
+        // The destructive and idempotent hints mean nothing when readOnlyHint is true (MCP
+        // spec), and the title is the tool's own `title`: neither is repeated here.
+        let annotations = ToolAnnotations::new().read_only(true).open_world(true);
         Self::build::<A, O, F, Fut>(info, Access::Read, annotations, handler)
     }
 
@@ -424,7 +433,7 @@ impl ToolSpec {
         F: Fn(ToolContext, A) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<O, ToolError>> + Send + 'static,
     {
-        let annotations = ToolAnnotations::with_title(info.title)
+        let annotations = ToolAnnotations::new()
             .read_only(false)
             .destructive(false)
             .idempotent(false)
@@ -471,10 +480,10 @@ impl ToolSpec {
         ToolSpec {
             tool,
             #[cfg(test)]
-            generate_schemas: || {
+            generate_schemas: |compact| {
                 (
-                    schemas::generate::input::<A>(),
-                    schemas::generate::output::<O>(),
+                    schemas::generate::input::<A>(compact),
+                    schemas::generate::output::<O>(compact),
                 )
             },
             toolset: info.toolset,
@@ -493,10 +502,11 @@ impl ToolSpec {
         tool
     }
 
-    /// The input and output schemas generated from the tool's types.
+    /// The input and output schemas generated from the tool's types, in the compact dialect
+    /// (what is embedded) or as schemars writes them (to check that compacting loses nothing).
     #[cfg(test)]
-    pub(crate) fn generate_schemas(&self) -> (JsonObject, JsonObject) {
-        (self.generate_schemas)()
+    pub(crate) fn generate_schemas(&self, compact: bool) -> (JsonObject, JsonObject) {
+        (self.generate_schemas)(compact)
     }
 
     /// The tool's MCP annotations (read-only, destructive, idempotent, open-world hints).
@@ -751,6 +761,48 @@ mod tests {
             assert!(t.annotations.is_some());
             assert_eq!(spec.annotations(), t.annotations.as_ref());
         }
+    }
+
+    /// The bytes of `value` as compact JSON.
+    fn json_len(value: &impl Serialize) -> usize {
+        serde_json::to_string(value).expect("serialise").len()
+    }
+
+    /// What clients put in front of the model for `tool`: name, title, description, inputSchema
+    /// and annotations.
+    fn model_view(tool: &Tool) -> serde_json::Value {
+        serde_json::json!({
+            "name": tool.name,
+            "title": tool.title,
+            "description": tool.description,
+            "inputSchema": tool.input_schema,
+            "annotations": tool.annotations,
+        })
+    }
+
+    /// Budgets of the whole catalogue (issue 18): the model view at most 28 kB, the whole
+    /// `tools/list` result at most 96 kB. `ARUBA_PRINT_SIZES=1` prints the sizes per tool.
+    #[test]
+    fn the_catalogue_fits_its_budgets() {
+        let registry = Registry::select(catalogue(), &settings(None, None, false)).unwrap();
+        let tools = registry.list();
+        assert_eq!(tools.len(), 38);
+        let model: usize = tools.iter().map(|t| json_len(&model_view(t))).sum();
+        let wire = json_len(&rmcp::model::ListToolsResult::with_all_items(tools.clone()));
+        if std::env::var_os("ARUBA_PRINT_SIZES").is_some() {
+            for t in &tools {
+                println!(
+                    "| `{}` | {} | {} | {} |",
+                    t.name,
+                    json_len(&model_view(t)),
+                    json_len(&t.input_schema),
+                    json_len(&t.output_schema)
+                );
+            }
+            println!("model view {model} B, tools/list {wire} B");
+        }
+        assert!(model <= 28_000, "model view is {model} bytes; the budget is 28,000");
+        assert!(wire <= 96_000, "tools/list is {wire} bytes; the budget is 96,000");
     }
 
     #[test]

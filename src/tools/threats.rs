@@ -47,19 +47,25 @@ pub enum ThreatSeverity {
 #[serde(deny_unknown_fields)]
 pub struct ThreatListArgs {
     /// Only threats of this severity (case-insensitive; applied to the returned page).
+    #[schemars(description = "Applied to the returned page.")]
     pub severity: Option<ThreatSeverity>,
     /// Only threats seen by this gateway (serial number; applied to the returned page).
+    #[schemars(description = "Applied to the returned page.")]
     pub gateway_serial: Option<String>,
     /// Window start: RFC 3339, epoch milliseconds or an age such as 24h, 7d (default 7 days
     /// before the end). Sent as epoch milliseconds.
+    #[schemars(description = "RFC 3339, epoch ms or an age like 7d (default 7d).")]
     pub start_time: Option<String>,
     /// Window end: RFC 3339, epoch milliseconds or an age (default now).
+    #[schemars(description = "Default now.")]
     pub end_time: Option<String>,
     /// Threats per page, 1-100 (default 50).
     #[schemars(range(min = 1, max = 100))]
+    #[schemars(description = "Default 50.")]
     pub limit: Option<i64>,
     /// Threats to skip: the `next_offset` of the previous answer (default 0).
     #[schemars(range(min = 0, max = 1000000))]
+    #[schemars(description = "`next_offset` of the previous page.")]
     pub offset: Option<i64>,
 }
 
@@ -341,14 +347,7 @@ pub fn list_idps_threats() -> ToolSpec {
         ToolInfo {
             name: "list_idps_threats",
             title: "IDPS threats",
-            description: "Lists intrusion detection/prevention (IDPS) threats seen by gateways \
-                in a window: time, severity, action (ALLOWED/BLOCKED), signature, CVE, source \
-                and destination, client, user, gateway and site, with counts by severity and \
-                action and the blocked share. Uses Central's v1alpha1 threats API because v1 has \
-                no equivalent. start_time/end_time take RFC 3339, epoch ms or ages such as 7d \
-                (default the last 7 days) and are sent as epoch milliseconds. severity and \
-                gateway_serial are applied to the returned page (the API has no such \
-                parameters). Paginated with limit (default 50, max 100) and offset.",
+            description: "IDPS threats seen by gateways over a window, most severe first, with actions taken.",
             toolset: Toolset::Security,
         },
         threat_list,
