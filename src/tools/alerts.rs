@@ -106,7 +106,7 @@ pub struct AlertListArgs {
     #[schemars(description = "Applied to the returned page.")]
     pub severity: Option<AlertSeverity>,
     /// Alert status (default Active; All for every status).
-    #[schemars(description = "Default Active.")]
+    #[schemars(description = "", extend("default" = "Active"))]
     pub status: Option<AlertStatus>,
     /// Only alerts of this site (site id from get_sites_health).
     #[schemars(description = "")]
@@ -129,7 +129,7 @@ pub struct AlertListArgs {
     pub end_time: Option<String>,
     /// Alerts per page, 1-100 (default 50).
     #[schemars(range(min = 1, max = 100))]
-    #[schemars(description = "Default 50.")]
+    #[schemars(description = "", extend("default" = 50))]
     pub limit: Option<i64>,
     /// Cursor: the `next` value of the previous page.
     #[schemars(description = "")]

@@ -11,6 +11,7 @@ use rmcp::schemars::{self, JsonSchema};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::projection::{Fields, Item, Items};
 use super::args::{self, Validate};
 use super::fields;
 use super::sites::{SiteRef, resolve_site};
@@ -54,7 +55,7 @@ pub struct ClientListArgs {
     #[schemars(description = "")]
     pub connection_type: Option<ConnectionType>,
     /// Connected (default) or Failed clients.
-    #[schemars(description = "Default Connected.")]
+    #[schemars(description = "", extend("default" = "Connected"))]
     pub status: Option<ClientStatus>,
     /// Start of the window for failed clients: RFC 3339, epoch milliseconds, or an age such as
     /// 1h, 24h, 7d (default: 3 hours before the end).
@@ -73,11 +74,15 @@ pub struct ClientListArgs {
     pub sort: Option<String>,
     /// Clients per page, 1-100 (default 50).
     #[schemars(range(min = 1, max = 100))]
-    #[schemars(description = "Default 50.")]
+    #[schemars(description = "", extend("default" = 50))]
     pub limit: Option<i64>,
     /// Cursor: the `next` value of the previous page.
     #[schemars(description = "")]
     pub next: Option<String>,
+    /// The client fields to return instead of the default ones ([`Item::DEFAULT`] of
+    /// [`Client`]); `all` for every field. `mac_address` is always returned.
+    #[schemars(description = "Default: the main fields.")]
+    pub fields: Option<Fields<Client>>,
 }
 
 impl Validate for ClientListArgs {
@@ -156,6 +161,39 @@ pub struct Client {
     pub last_seen_at: Option<String>,
 }
 
+impl Item for Client {
+    const ALL: &'static [&'static str] = &[
+        "mac_address",
+        "client_name",
+        "host_name",
+        "user_name",
+        "connection_type",
+        "status",
+        "ipv4",
+        "connected_device_serial",
+        "connected_to",
+        "site_name",
+        "wlan_name",
+        "vlan_id",
+        "band",
+        "snr_db",
+        "port",
+        "connected_at",
+        "last_seen_at",
+    ];
+    const DEFAULT: &'static [&'static str] = &[
+        "mac_address",
+        "client_name",
+        "status",
+        "ipv4",
+        "connected_to",
+        "wlan_name",
+        "band",
+        "snr_db",
+    ];
+    const KEY: &'static str = "mac_address";
+}
+
 fn map_client(v: &Value) -> Client {
     Client {
         mac_address: fields::text(v, "macAddress")
@@ -205,7 +243,7 @@ pub struct ClientListOutput {
     /// Counts over this page.
     pub counts: ClientCounts,
     /// The clients.
-    pub clients: Vec<Client>,
+    pub clients: Items<Client>,
 }
 
 impl ToolOutput for ClientListOutput {
@@ -319,7 +357,7 @@ async fn client_list(
         next: fields::next_cursor(&page),
         filter,
         counts,
-        clients,
+        clients: Items::new(clients, args.fields),
     })
 }
 

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::args::{self, Validate};
 use super::fields;
+use super::projection::{Fields, Item, Items};
 use super::scalar::{ObjectOnly, Scalar};
 use super::{ToolContext, ToolError, ToolInfo, ToolOutput, ToolSpec, Toolset};
 use crate::central::{ApiRequest, routes};
@@ -74,11 +75,15 @@ pub struct DeviceListArgs {
     pub sort: Option<String>,
     /// Devices per page, 1-100 (default 50).
     #[schemars(range(min = 1, max = 100))]
-    #[schemars(description = "Default 50.")]
+    #[schemars(description = "", extend("default" = 50))]
     pub limit: Option<i64>,
     /// Cursor: the `next` value of the previous page.
     #[schemars(description = "")]
     pub next: Option<String>,
+    /// The device fields to return, instead of the default ones (see [`Device`]'s
+    /// [`Item::DEFAULT`]); `all` for every field. The serial number is always returned.
+    #[schemars(description = "Default: the main fields.")]
+    pub fields: Option<Fields<Device>>,
 }
 
 impl Validate for DeviceListArgs {
@@ -127,6 +132,34 @@ pub struct Device {
     pub last_seen_at: Option<String>,
 }
 
+impl Item for Device {
+    const ALL: &'static [&'static str] = &[
+        "serial_number",
+        "device_name",
+        "device_type",
+        "status",
+        "model",
+        "firmware_version",
+        "site_id",
+        "site_name",
+        "ipv4",
+        "mac_address",
+        "deployment",
+        "uptime_seconds",
+        "last_seen_at",
+    ];
+    const DEFAULT: &'static [&'static str] = &[
+        "serial_number",
+        "device_name",
+        "device_type",
+        "status",
+        "model",
+        "site_name",
+        "ipv4",
+    ];
+    const KEY: &'static str = "serial_number";
+}
+
 /// Reads the identity and state fields every device payload shares (list items and details).
 pub fn map_device(v: &Value) -> Device {
     Device {
@@ -170,8 +203,8 @@ pub struct DeviceListOutput {
     pub filter: Option<String>,
     /// Counts over this page.
     pub counts: DeviceCounts,
-    /// The devices.
-    pub devices: Vec<Device>,
+    /// The devices, with the fields asked for.
+    pub devices: Items<Device>,
 }
 
 impl ToolOutput for DeviceListOutput {
@@ -267,13 +300,17 @@ async fn device_list(
     // The documented page shape decodes straight into typed fields (a third of the call's CPU
     // was building and dropping a `Value` tree of every field of every device); anything else
     // goes through `Value` and the null-safe helpers, with the same result.
-    if let Some(ObjectOnly(page)) = response.decode::<ObjectOnly<DevicePage>>() {
-        return Ok(page.to_output(filter));
-    }
-    let page = response
-        .into_json()
-        .map_err(ToolError::api("Listing devices"))?;
-    Ok(map_device_page(&page, filter))
+    let mut output = match response.decode::<ObjectOnly<DevicePage>>() {
+        Some(ObjectOnly(page)) => page.to_output(filter),
+        None => {
+            let page = response
+                .into_json()
+                .map_err(ToolError::api("Listing devices"))?;
+            map_device_page(&page, filter)
+        }
+    };
+    output.devices.select(args.fields);
+    Ok(output)
 }
 
 /// Maps one page of `GET /network-monitoring/v1/devices` (`items`, `total`, `next`) to the
@@ -314,7 +351,7 @@ fn device_list_output(
         next,
         filter,
         counts,
-        devices,
+        devices: devices.into(),
     }
 }
 

@@ -294,7 +294,7 @@ macro_rules! common_args {
             /// Serial number of the device that runs the test, e.g. CNK7ABC123 (get_device_list
             /// lists serials).
             #[schemars(length(min = 5, max = 30))]
-            #[schemars(description = "Device running the test.")]
+            #[schemars(description = "")]
             pub serial: String,
             /// Host name or IP address to test, e.g. 8.8.8.8. Required (or give `target`).
             #[schemars(description = "Host name or IP.")]
@@ -309,7 +309,7 @@ macro_rules! common_args {
             /// How long to wait for the result, 1-300 seconds (default 60). When the time is
             /// up the task handle is returned; get_async_test_result fetches the result later.
             #[schemars(range(min = 1, max = 300))]
-            #[schemars(description = "Wait at most this long (default 60), then return the task handle.")]
+            #[schemars(description = "", extend("default" = 60))]
             pub timeout_seconds: Option<u64>,
         }
 

@@ -12,6 +12,7 @@ use rmcp::schemars::{self, JsonSchema};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::projection::{Fields, Item, Items};
 use super::args::{self, Validate};
 use super::client_details::fetch_client;
 use super::fields;
@@ -82,11 +83,15 @@ pub struct EventListArgs {
     pub search: Option<String>,
     /// Events per page, 1-100 (default 50).
     #[schemars(range(min = 1, max = 100))]
-    #[schemars(description = "Default 50.")]
+    #[schemars(description = "", extend("default" = 50))]
     pub limit: Option<i64>,
     /// Cursor: the `next` value of the previous page.
     #[schemars(description = "")]
     pub next: Option<String>,
+    /// The event fields to return instead of the default ones ([`Item::DEFAULT`] of
+    /// [`Event`]); `all` for every field. `time_at` is always returned.
+    #[schemars(description = "Default: the main fields.")]
+    pub fields: Option<Fields<Event>>,
 }
 
 impl Validate for EventListArgs {
@@ -161,6 +166,32 @@ pub struct Event {
     pub reason: Option<String>,
 }
 
+impl Item for Event {
+    const ALL: &'static [&'static str] = &[
+        "time_at",
+        "event_name",
+        "event_id",
+        "event_identifier",
+        "category",
+        "severity",
+        "source_type",
+        "source_name",
+        "serial_number",
+        "client_mac_address",
+        "description",
+        "reason",
+    ];
+    const DEFAULT: &'static [&'static str] = &[
+        "time_at",
+        "event_name",
+        "category",
+        "severity",
+        "source_name",
+        "description",
+    ];
+    const KEY: &'static str = "time_at";
+}
+
 fn map_event(v: &Value) -> Event {
     let t = |k: &str| fields::text(v, k);
     Event {
@@ -203,7 +234,7 @@ pub struct EventListOutput {
     /// Events per category on this page.
     pub by_category: BTreeMap<String, usize>,
     /// The events, newest first.
-    pub events: Vec<Event>,
+    pub events: Items<Event>,
 }
 
 /// The resolved required parameters.
@@ -240,7 +271,7 @@ fn event_page(page: &Value, ctx: Context, window: (String, String)) -> EventList
         next: fields::next_cursor(page),
         by_severity,
         by_category,
-        events,
+        events: events.into(),
     }
 }
 
@@ -432,7 +463,9 @@ async fn event_list(ctx: ToolContext, args: EventListArgs) -> Result<EventListOu
             context.kind, context.identifier
         )))?
         .body;
-    Ok(event_page(&page, context, (start, end)))
+    let mut output = event_page(&page, context, (start, end));
+    output.events.select(args.fields);
+    Ok(output)
 }
 
 /// The `list_events` tool.

@@ -37,7 +37,7 @@ pub struct FindClientArgs {
     pub site_name: Option<String>,
     /// Matches to return, 1-50 (default 20).
     #[schemars(range(min = 1, max = 50))]
-    #[schemars(description = "Default 20.")]
+    #[schemars(description = "", extend("default" = 20))]
     pub limit: Option<i64>,
     /// Pages of the client list to scan, 1-10 (default 3).
     #[schemars(range(min = 1, max = 10))]
@@ -45,7 +45,7 @@ pub struct FindClientArgs {
     pub max_pages: Option<i64>,
     /// Clients per scanned page, 10-1000 (default 1000).
     #[schemars(range(min = 10, max = 1000))]
-    #[schemars(description = "Default 1000.")]
+    #[schemars(description = "", extend("default" = 1000))]
     pub page_size: Option<i64>,
     /// Continue a scan: the `resume_next` value of the previous answer.
     #[schemars(description = "`resume_next` of the previous answer.")]

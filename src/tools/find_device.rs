@@ -38,7 +38,7 @@ pub struct FindDeviceArgs {
     pub device_type: Option<DeviceType>,
     /// Matches to return, 1-50 (default 20).
     #[schemars(range(min = 1, max = 50))]
-    #[schemars(description = "Default 20.")]
+    #[schemars(description = "", extend("default" = 20))]
     pub limit: Option<i64>,
     /// Devices per page when the tool has to scan the list, 1-1000 (default 1000, Central's
     /// maximum). At most 5 pages are read.

@@ -6,6 +6,7 @@ use rmcp::schemars::{self, JsonSchema};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::projection::{Fields, Item, Items};
 use super::args::{self, Validate};
 use super::devices::DeviceType;
 use super::fields;
@@ -41,11 +42,15 @@ pub struct FirmwareArgs {
     pub search: Option<String>,
     /// Devices per page, 1-100 (default 50).
     #[schemars(range(min = 1, max = 100))]
-    #[schemars(description = "Default 50.")]
+    #[schemars(description = "", extend("default" = 50))]
     pub limit: Option<i64>,
     /// Cursor: the `next` value of the previous page.
     #[schemars(description = "")]
     pub next: Option<String>,
+    /// The device fields to return instead of the default ones ([`Item::DEFAULT`] of
+    /// [`FirmwareItem`]); `all` for every field. `serial_number` is always returned.
+    #[schemars(description = "Default: the main fields.")]
+    pub fields: Option<Fields<FirmwareItem>>,
 }
 
 impl Validate for FirmwareArgs {
@@ -89,6 +94,31 @@ pub struct FirmwareItem {
     pub last_upgraded_at: Option<String>,
     /// Not on the recommended firmware (by status, or by comparing versions); `None` if unknown.
     pub needs_update: Option<bool>,
+}
+
+impl Item for FirmwareItem {
+    const ALL: &'static [&'static str] = &[
+        "serial_number",
+        "device_name",
+        "device_type",
+        "site_id",
+        "site_name",
+        "firmware_version",
+        "recommended_version",
+        "upgrade_status",
+        "firmware_classification",
+        "last_upgraded_at",
+        "needs_update",
+    ];
+    const DEFAULT: &'static [&'static str] = &[
+        "serial_number",
+        "device_name",
+        "device_type",
+        "firmware_version",
+        "recommended_version",
+        "upgrade_status",
+    ];
+    const KEY: &'static str = "serial_number";
 }
 
 fn map_firmware(v: &Value) -> FirmwareItem {
@@ -157,7 +187,7 @@ pub struct FirmwareOutput {
     /// Counts over the returned devices.
     pub counts: FirmwareCounts,
     /// The devices.
-    pub devices: Vec<FirmwareItem>,
+    pub devices: Items<FirmwareItem>,
 }
 
 fn count_firmware(items: &[FirmwareItem]) -> FirmwareCounts {
@@ -309,7 +339,7 @@ async fn firmware(ctx: ToolContext, args: FirmwareArgs) -> Result<FirmwareOutput
         filter,
         search: args.search,
         counts: count_firmware(&devices),
-        devices,
+        devices: Items::new(devices, args.fields),
     })
 }
 

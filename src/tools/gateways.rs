@@ -148,7 +148,7 @@ pub struct ListGatewaysArgs {
     pub sort: Option<String>,
     /// Gateways per page, 1-100 (default 50).
     #[schemars(range(min = 1, max = 100))]
-    #[schemars(description = "Default 50.")]
+    #[schemars(description = "", extend("default" = 50))]
     pub limit: Option<i64>,
     /// Cursor: the `next` value of the previous page.
     #[schemars(description = "")]
@@ -666,7 +666,7 @@ pub struct GatewayTunnelsArgs {
     pub status: Option<TunnelStatus>,
     /// Tunnels per page, 1-100 (default 50).
     #[schemars(range(min = 1, max = 100))]
-    #[schemars(description = "Default 50.")]
+    #[schemars(description = "", extend("default" = 50))]
     pub limit: Option<i64>,
     /// Cursor: the `next` value of the previous page.
     #[schemars(description = "")]
@@ -937,7 +937,7 @@ pub struct ClusterInfoArgs {
     pub cluster_name: String,
     /// Members per page, 1-100 (default 50).
     #[schemars(range(min = 1, max = 100))]
-    #[schemars(description = "Default 50.")]
+    #[schemars(description = "", extend("default" = 50))]
     pub limit: Option<i64>,
     /// Cursor: the `next` value of the previous page.
     #[schemars(description = "")]

@@ -7,6 +7,7 @@ use rmcp::schemars::{self, JsonSchema};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::projection::{Fields, Item, Items};
 use super::args::{self, Validate};
 use super::devices::DeviceType;
 use super::fields;
@@ -52,11 +53,15 @@ pub struct InventoryArgs {
     pub sort: Option<String>,
     /// Devices per page, 1-100 (default 50).
     #[schemars(range(min = 1, max = 100))]
-    #[schemars(description = "Default 50.")]
+    #[schemars(description = "", extend("default" = 50))]
     pub limit: Option<i64>,
     /// Cursor: the `next` value of the previous page.
     #[schemars(description = "")]
     pub next: Option<String>,
+    /// The device fields to return instead of the default ones ([`Item::DEFAULT`] of
+    /// [`InventoryDevice`]); `all` for every field. `serial_number` is always returned.
+    #[schemars(description = "Default: the main fields.")]
+    pub fields: Option<Fields<InventoryDevice>>,
 }
 
 impl Validate for InventoryArgs {
@@ -107,6 +112,36 @@ pub struct InventoryDevice {
     pub tier: Option<String>,
     /// Provisioned in Central (from `isProvisioned` YES/NO).
     pub is_provisioned: Option<bool>,
+}
+
+impl Item for InventoryDevice {
+    const ALL: &'static [&'static str] = &[
+        "serial_number",
+        "device_name",
+        "device_type",
+        "model",
+        "part_number",
+        "status",
+        "firmware_version",
+        "mac_address",
+        "ipv4",
+        "site_id",
+        "site_name",
+        "device_group_name",
+        "device_function",
+        "tier",
+        "is_provisioned",
+    ];
+    const DEFAULT: &'static [&'static str] = &[
+        "serial_number",
+        "device_name",
+        "device_type",
+        "model",
+        "status",
+        "site_name",
+        "tier",
+    ];
+    const KEY: &'static str = "serial_number";
 }
 
 fn map_inventory(v: &Value) -> InventoryDevice {
@@ -160,7 +195,7 @@ pub struct InventoryOutput {
     /// Counts over this page.
     pub counts: InventoryCounts,
     /// The devices.
-    pub devices: Vec<InventoryDevice>,
+    pub devices: Items<InventoryDevice>,
 }
 
 fn count_page(devices: &[InventoryDevice]) -> InventoryCounts {
@@ -261,7 +296,7 @@ async fn inventory(ctx: ToolContext, args: InventoryArgs) -> Result<InventoryOut
         next: fields::next_cursor(&page),
         filter,
         counts: count_page(&devices),
-        devices,
+        devices: Items::new(devices, args.fields),
     })
 }
 

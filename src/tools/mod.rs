@@ -14,6 +14,7 @@
 pub mod alerts;
 pub mod aps;
 pub mod args;
+pub mod bounds;
 pub mod client_details;
 pub mod clients;
 pub mod devices;
@@ -169,26 +170,46 @@ pub trait ToolOutput: Serialize + JsonSchema + Send + 'static {
 /// Turns a typed output into the MCP result: `structuredContent` is the output's JSON with the
 /// summary in its [`SUMMARY`] field (clients that show the model only structured content still
 /// get it), and one text block holds the summary and that JSON, compact, for clients that ignore
-/// `structuredContent`.
-pub fn success<O: ToolOutput>(output: &O) -> CallToolResult {
-    let summary = output.summary();
-    match serde_json::to_value(output) {
-        Ok(serde_json::Value::Object(mut object)) => {
-            object.insert(SUMMARY.into(), summary.clone().into());
-            let value = serde_json::Value::Object(object);
-            let text = format!("{summary}\n{value}");
-            let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
-            result.structured_content = Some(value);
-            result
+/// `structuredContent`. A result larger than `bound` bytes is cut to fit ([`bounds::fit`]), and
+/// its summary says so.
+pub fn success<O: ToolOutput>(output: &O, bound: usize) -> CallToolResult {
+    let mut summary = output.summary();
+    let mut object = match serde_json::to_value(output) {
+        Ok(serde_json::Value::Object(object)) => object,
+        Ok(other) => {
+            return internal_error(format!(
+                "the result is not a JSON object ({})",
+                other.to_string().chars().take(64).collect::<String>()
+            ));
         }
-        Ok(other) => CallToolResult::error(vec![ContentBlock::text(format!(
-            "internal error: the result is not a JSON object ({})",
-            other.to_string().chars().take(64).collect::<String>()
-        ))]),
-        Err(e) => CallToolResult::error(vec![ContentBlock::text(format!(
-            "internal error: the result could not be serialised ({e})"
-        ))]),
+        Err(e) => return internal_error(format!("the result could not be serialised ({e})")),
+    };
+    object.insert(SUMMARY.into(), summary.clone().into());
+    match bounds::fit(&mut object, bound) {
+        Ok(None) => {}
+        Ok(Some(note)) => {
+            summary = format!("{summary} {note}");
+            object.insert(SUMMARY.into(), summary.clone().into());
+        }
+        Err(size) => {
+            return ToolError::Unexpected(format!(
+                "The result is {size} bytes, more than the {} kB a result may have, even without \
+                 its lists; narrow the call (a filter, a smaller limit, fewer fields).",
+                bound / 1024
+            ))
+            .into_result();
+        }
     }
+    let value = serde_json::Value::Object(object);
+    let text = format!("{summary}\n{value}");
+    let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
+    result.structured_content = Some(value);
+    result
+}
+
+/// An `isError` result for a failure of this server itself.
+fn internal_error(message: String) -> CallToolResult {
+    CallToolResult::error(vec![ContentBlock::text(format!("internal error: {message}"))])
 }
 
 /// Sends MCP `notifications/progress` for one tool call, with the progress token the client put
@@ -464,6 +485,7 @@ impl ToolSpec {
             .with_annotations(annotations);
         let handler = Arc::new(handler);
         let call: Handler = Arc::new(move |ctx: ToolContext, arguments: JsonObject| {
+            let bound = bounds::bound_for(&arguments);
             let decoded = args::decode::<A>(arguments);
             let handler = Arc::clone(&handler);
             Box::pin(async move {
@@ -472,7 +494,7 @@ impl ToolSpec {
                     Err(e) => Err(e),
                 };
                 match result {
-                    Ok(output) => success(&output),
+                    Ok(output) => success(&output, bound),
                     Err(error) => error.into_result(),
                 }
             })
@@ -761,6 +783,67 @@ mod tests {
             assert!(t.annotations.is_some());
             assert_eq!(spec.annotations(), t.annotations.as_ref());
         }
+    }
+
+    #[derive(Serialize, JsonSchema)]
+    #[schemars(crate = "rmcp::schemars")]
+    struct Listing {
+        returned: usize,
+        items: Vec<String>,
+    }
+
+    impl ToolOutput for Listing {
+        fn summary(&self) -> String {
+            format!("{} items.", self.returned)
+        }
+    }
+
+    fn text_of(result: &CallToolResult) -> Vec<String> {
+        result
+            .content
+            .iter()
+            .filter_map(|c| c.as_text().map(|t| t.text.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn a_result_carries_its_summary_and_one_compact_text_block() {
+        let small = Listing {
+            returned: 2,
+            items: vec!["a".into(), "b".into()],
+        };
+        let result = success(&small, bounds::DEFAULT_BOUND);
+        let structured = result.structured_content.clone().expect("structured");
+        assert_eq!(
+            structured,
+            serde_json::json!({"returned": 2, "items": ["a", "b"], "summary": "2 items."})
+        );
+        assert_eq!(
+            text_of(&result),
+            [format!("2 items.\n{structured}")],
+            "the summary, then the JSON, compact"
+        );
+    }
+
+    #[test]
+    fn a_result_over_its_bound_is_cut_and_its_summary_says_so() {
+        let big = Listing {
+            returned: 50,
+            items: vec!["x".repeat(1000); 50],
+        };
+        let result = success(&big, bounds::DEFAULT_BOUND);
+        let structured = result.structured_content.clone().expect("structured");
+        assert!(structured.to_string().len() <= bounds::DEFAULT_BOUND);
+        let kept = structured["items"].as_array().unwrap().len();
+        assert_eq!(structured["returned"], kept);
+        let summary = structured[SUMMARY].as_str().unwrap();
+        assert!(summary.starts_with("50 items. Cut items to the first"), "{summary}");
+        assert!(structured[bounds::CUT].as_str().is_some());
+        assert_eq!(ResultShape::of(&structured).truncated, Some(true));
+        let larger = success(&big, bounds::MAX_BOUND);
+        let all = larger.structured_content.expect("structured");
+        assert_eq!(all["items"].as_array().unwrap().len(), 50);
+        assert!(all.get(bounds::CUT).is_none());
     }
 
     /// The bytes of `value` as compact JSON.

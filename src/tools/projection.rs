@@ -109,7 +109,7 @@ impl<I: Item> JsonSchema for Fields<I> {
         names.push("all");
         json_schema!({
             "type": "array",
-            "items": { "type": "string", "enum": names },
+            "items": { "enum": names },
         })
     }
 }
@@ -126,6 +126,11 @@ impl<I: Item> Items<I> {
     /// `items`, to be serialised with `fields` (the defaults when `None`).
     pub fn new(items: Vec<I>, fields: Option<Fields<I>>) -> Items<I> {
         Items { items, fields }
+    }
+
+    /// Serialise with `fields` from now on (the defaults when `None`).
+    pub fn select(&mut self, fields: Option<Fields<I>>) {
+        self.fields = fields;
     }
 
     /// The items themselves.
@@ -149,6 +154,13 @@ impl<I: Item> Items<I> {
         };
         let kept: Map<String, Value> = full.into_iter().filter(|(k, _)| self.shows(k)).collect();
         Ok(Value::Object(kept))
+    }
+}
+
+impl<I: Item> From<Vec<I>> for Items<I> {
+    /// `items` with the default fields.
+    fn from(items: Vec<I>) -> Items<I> {
+        Items::new(items, None)
     }
 }
 
@@ -267,6 +279,17 @@ pub(crate) mod tests {
             serde_json::json!([{"id": "a", "name": null, "detail": 3}])
         );
         assert_eq!(default.len(), 1);
+    }
+
+    #[test]
+    fn every_list_item_names_its_fields() {
+        check_item::<crate::tools::devices::Device>();
+        check_item::<crate::tools::clients::Client>();
+        check_item::<crate::tools::firmware::FirmwareItem>();
+        check_item::<crate::tools::inventory::InventoryDevice>();
+        check_item::<crate::tools::switches::SwitchPort>();
+        check_item::<crate::tools::events::Event>();
+        check_item::<crate::tools::threats::Threat>();
     }
 
     #[test]

@@ -90,8 +90,9 @@ pub mod generate {
     }
 
     /// The output schema of `O`: what it serialises to, without the root's `title` and
-    /// `description`, plus the `summary` string that [`crate::tools::success`] adds to every
-    /// result; in the compact dialect when `compact`.
+    /// `description`, plus what [`crate::tools::success`] adds: the `summary` string every
+    /// result has, and the `cut` note of a result cut to its bound; in the compact dialect when
+    /// `compact`.
     pub fn output<O: JsonSchema>(compact: bool) -> JsonObject {
         let settings = SchemaSettings::draft2020_12()
             .for_serialize()
@@ -105,6 +106,10 @@ pub mod generate {
         if let Some(Value::Object(properties)) = object.get_mut("properties") {
             properties.insert(
                 crate::tools::SUMMARY.into(),
+                serde_json::json!({ "type": "string" }),
+            );
+            properties.insert(
+                crate::tools::bounds::CUT.into(),
                 serde_json::json!({ "type": "string" }),
             );
         }

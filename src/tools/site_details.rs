@@ -26,7 +26,7 @@ pub struct ListSitesArgs {
     pub search: Option<String>,
     /// Sites to return, 1-1000 (default 50).
     #[schemars(range(min = 1, max = 1000))]
-    #[schemars(description = "Default 50.")]
+    #[schemars(description = "", extend("default" = 50))]
     pub limit: Option<i64>,
     /// Sites to skip; pass the `next_offset` of the previous answer (default 0).
     #[schemars(range(min = 0))]

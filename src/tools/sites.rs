@@ -18,7 +18,7 @@ use crate::central::{ApiRequest, routes};
 pub struct SitesHealthArgs {
     /// Sites per page, 1-100 (default 100).
     #[schemars(range(min = 1, max = 100))]
-    #[schemars(description = "Default 100.")]
+    #[schemars(description = "", extend("default" = 100))]
     pub limit: Option<i64>,
     /// Sites to skip, for the next page use the `next_offset` of the previous answer (default 0).
     #[schemars(range(min = 0))]

@@ -11,6 +11,7 @@ use rmcp::schemars::{self, JsonSchema};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::projection::{Fields, Item, Items};
 use super::args::{self, Validate};
 use super::devices::{Device, map_device};
 use super::fields;
@@ -271,19 +272,23 @@ pub struct SwitchInterfacesArgs {
     pub serial: String,
     /// UP, DOWN or ALL (default). Sent to Central as `operStatus eq 'Up'|'Down'`, so `total`
     /// counts the matching ports.
-    #[schemars(description = "Default ALL.")]
+    #[schemars(description = "", extend("default" = "ALL"))]
     pub status_filter: Option<PortStatusFilter>,
     /// Text to look for in port name, description or neighbour (Central's `search`).
     #[schemars(description = "Port name, description or neighbour.")]
     pub search: Option<String>,
     /// Ports per page, 1-100 (default 50).
     #[schemars(range(min = 1, max = 100))]
-    #[schemars(description = "Default 50.")]
+    #[schemars(description = "", extend("default" = 50))]
     pub limit: Option<i64>,
     /// Ports to skip; pass the `next_offset` of the previous answer (default 0).
     #[schemars(range(min = 0))]
     #[schemars(description = "`next_offset` of the previous page.")]
     pub offset: Option<i64>,
+    /// The port fields to return instead of the default ones ([`Item::DEFAULT`] of
+    /// [`SwitchPort`]); `all` for every field. `name` is always returned.
+    #[schemars(description = "Default: the main fields.")]
+    pub fields: Option<Fields<SwitchPort>>,
 }
 
 impl Validate for SwitchInterfacesArgs {
@@ -343,6 +348,42 @@ pub struct SwitchPort {
     pub port_errors: Vec<String>,
     /// STP port state, e.g. Forwarding.
     pub stp_state: Option<String>,
+}
+
+impl Item for SwitchPort {
+    const ALL: &'static [&'static str] = &[
+        "name",
+        "index",
+        "port_type",
+        "oper_status",
+        "admin_status",
+        "speed_mbps",
+        "duplex",
+        "description",
+        "vlan_mode",
+        "native_vlan",
+        "allowed_vlans",
+        "poe_status",
+        "poe_class",
+        "uplink",
+        "lag",
+        "neighbour",
+        "neighbour_port",
+        "error_reason",
+        "port_errors",
+        "stp_state",
+    ];
+    const DEFAULT: &'static [&'static str] = &[
+        "name",
+        "oper_status",
+        "admin_status",
+        "speed_mbps",
+        "native_vlan",
+        "uplink",
+        "neighbour",
+        "error_reason",
+    ];
+    const KEY: &'static str = "name";
 }
 
 fn map_port(v: &Value) -> SwitchPort {
@@ -414,7 +455,7 @@ pub struct SwitchInterfacesOutput {
     /// Counts over this page.
     pub counts: PortCounts,
     /// The ports.
-    pub ports: Vec<SwitchPort>,
+    pub ports: Items<SwitchPort>,
 }
 
 fn count_ports(ports: &[SwitchPort]) -> PortCounts {
@@ -554,7 +595,7 @@ async fn switch_interfaces(
         offset,
         next_offset,
         counts: count_ports(&ports),
-        ports,
+        ports: Items::new(ports, args.fields),
     })
 }
 

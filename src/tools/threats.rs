@@ -11,6 +11,7 @@ use rmcp::schemars::{self, JsonSchema};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::projection::{Fields, Item, Items};
 use super::args::{self, Validate};
 use super::fields;
 use super::scope::{self, Window};
@@ -61,12 +62,16 @@ pub struct ThreatListArgs {
     pub end_time: Option<String>,
     /// Threats per page, 1-100 (default 50).
     #[schemars(range(min = 1, max = 100))]
-    #[schemars(description = "Default 50.")]
+    #[schemars(description = "", extend("default" = 50))]
     pub limit: Option<i64>,
     /// Threats to skip: the `next_offset` of the previous answer (default 0).
     #[schemars(range(min = 0, max = 1000000))]
     #[schemars(description = "`next_offset` of the previous page.")]
     pub offset: Option<i64>,
+    /// The threat fields to return instead of the default ones ([`Item::DEFAULT`] of
+    /// [`Threat`]); `all` for every field. `id` is always returned.
+    #[schemars(description = "Default: the main fields.")]
+    pub fields: Option<Fields<Threat>>,
 }
 
 impl Validate for ThreatListArgs {
@@ -136,6 +141,40 @@ pub struct Threat {
     pub site_name: Option<String>,
 }
 
+impl Item for Threat {
+    const ALL: &'static [&'static str] = &[
+        "id",
+        "time",
+        "severity",
+        "action",
+        "signature_name",
+        "signature_id",
+        "description",
+        "cve_reference",
+        "src_ip",
+        "src_port",
+        "dest_ip",
+        "dest_port",
+        "dest_country",
+        "client_mac",
+        "user_name",
+        "device_serial",
+        "device_name",
+        "site_name",
+    ];
+    const DEFAULT: &'static [&'static str] = &[
+        "id",
+        "time",
+        "severity",
+        "action",
+        "signature_name",
+        "src_ip",
+        "dest_ip",
+        "device_name",
+    ];
+    const KEY: &'static str = "id";
+}
+
 fn map_threat(v: &Value) -> Threat {
     let t = |k: &str| fields::text(v, k);
     Threat {
@@ -196,7 +235,7 @@ pub struct ThreatListOutput {
     /// Share blocked in this answer, percent.
     pub blocked_percent: Option<f64>,
     /// The threats, newest first.
-    pub threats: Vec<Threat>,
+    pub threats: Items<Threat>,
 }
 
 fn threat_page(
@@ -249,7 +288,7 @@ fn threat_page(
             .then(|| (blocked as f64 / threats.len() as f64 * 1000.0).round() / 10.0),
         by_severity,
         by_action,
-        threats,
+        threats: threats.into(),
     }
 }
 
@@ -332,13 +371,15 @@ async fn threat_list(
         .map_err(ToolError::api("Listing IDPS threats"))?
         .body;
     let severity = args.severity.map(|s| format!("{s:?}"));
-    Ok(threat_page(
+    let mut output = threat_page(
         &page,
         (start, end),
         offset as u64,
         severity.as_deref(),
         args.gateway_serial.as_deref(),
-    ))
+    );
+    output.threats.select(args.fields);
+    Ok(output)
 }
 
 /// The `list_idps_threats` tool.

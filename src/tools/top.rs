@@ -88,10 +88,10 @@ pub struct TopApsArgs {
     pub site_name: Option<String>,
     /// APs to return, 1-25 (default 10; Central returns at most 25).
     #[schemars(range(min = 1, max = 25))]
-    #[schemars(description = "Default 10.")]
+    #[schemars(description = "", extend("default" = 10))]
     pub limit: Option<i64>,
     /// Window back from now (default 24hours). Ignored when start_time is given.
-    #[schemars(description = "Default 24hours.")]
+    #[schemars(description = "", extend("default" = "24hours"))]
     pub time_range: Option<TimeRange>,
     /// Window start: RFC 3339, epoch milliseconds or an age such as 24h (overrides time_range).
     #[schemars(description = "RFC 3339, epoch ms or an age; overrides time_range.")]
@@ -326,10 +326,10 @@ pub struct TopClientsArgs {
     pub serial_number: Option<String>,
     /// Clients to return, 1-100 (default 10).
     #[schemars(range(min = 1, max = 100))]
-    #[schemars(description = "Default 10.")]
+    #[schemars(description = "", extend("default" = 10))]
     pub limit: Option<i64>,
     /// Window back from now (default 24hours). Ignored when start_time is given.
-    #[schemars(description = "Default 24hours.")]
+    #[schemars(description = "", extend("default" = "24hours"))]
     pub time_range: Option<ClientTimeRange>,
     /// Window start: RFC 3339, epoch milliseconds or an age (overrides time_range). At most 7
     /// days tenant-wide, 31 days for a site.
@@ -340,7 +340,7 @@ pub struct TopClientsArgs {
     pub end_time: Option<String>,
     /// WIRELESS, WIRED or ALL (default). Central has no such parameter: when WIRELESS or WIRED,
     /// the tool asks Central for its top 100 and keeps the first `limit` of that type.
-    #[schemars(description = "Default ALL.")]
+    #[schemars(description = "", extend("default" = "ALL"))]
     pub connection_type: Option<TopConnectionType>,
 }
 

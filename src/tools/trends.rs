@@ -342,7 +342,7 @@ pub struct ClientTrendArgs {
     pub interval: Option<TrendInterval>,
     /// Grouping of the counts (default TYPE: Wired/Wireless). More than 5 groups are folded into
     /// the top 4 plus "Others" by Central.
-    #[schemars(description = "Default TYPE.")]
+    #[schemars(description = "", extend("default" = "TYPE"))]
     pub group_by: Option<GroupBy>,
     /// Which clients to count (default ALL).
     #[schemars(description = "")]

@@ -29,7 +29,7 @@ pub struct WlanListArgs {
     pub serial_number: Option<String>,
     /// WLANs per page, 1-100 (default 50).
     #[schemars(range(min = 1, max = 100))]
-    #[schemars(description = "Default 50.")]
+    #[schemars(description = "", extend("default" = 50))]
     pub limit: Option<i64>,
     /// Cursor: the `next` value of the previous page.
     #[schemars(description = "")]
