@@ -338,3 +338,87 @@ async fn every_result_is_bounded_summarised_and_valid() {
     }
     client.cancel().await.unwrap();
 }
+
+/// `fields` chooses the item fields: fewer, more, `all`; the key is always there; an unknown
+/// name is an `isError` result listing the valid ones, and nothing reaches Central.
+#[tokio::test]
+async fn fields_choose_the_item_fields() {
+    let sim = simulator();
+    let client = session(&sim, &[]).await;
+    let keys = |out: &Value| -> Vec<String> {
+        let mut k: Vec<String> = out["devices"][0]
+            .as_object()
+            .expect("a device")
+            .keys()
+            .cloned()
+            .collect();
+        k.sort();
+        k
+    };
+    let lean = structured(&call(&client, "get_device_list", json!({})).await);
+    assert_eq!(
+        keys(&lean),
+        [
+            "device_name",
+            "device_type",
+            "ipv4",
+            "model",
+            "serial_number",
+            "site_name",
+            "status"
+        ]
+    );
+    let fewer = structured(
+        &call(
+            &client,
+            "get_device_list",
+            json!({"fields": ["status", "uptime_seconds"]}),
+        )
+        .await,
+    );
+    assert_eq!(keys(&fewer), ["serial_number", "status", "uptime_seconds"]);
+    let all = structured(&call(&client, "get_device_list", json!({"fields": ["all"]})).await);
+    assert_eq!(keys(&all).len(), 13, "{:?}", keys(&all));
+    assert!(all.to_string().len() > lean.to_string().len());
+    let before = api_requests(&sim).len();
+    let bad = call(&client, "get_device_list", json!({"fields": ["serial", "status"]})).await;
+    assert_eq!(bad.is_error, Some(true));
+    let message = text(&bad);
+    assert!(
+        message.contains("argument `fields")
+            && message.contains("\"serial\"")
+            && message.contains("serial_number, device_name"),
+        "{message}"
+    );
+    assert_eq!(api_requests(&sim).len(), before, "no request for a bad `fields`");
+    // Every list tool with `fields` keeps its key under any selection.
+    let ds = sim.dataset();
+    let site = &ds.sites[0].id;
+    let switch = ds
+        .devices_of_type(DeviceType::Switch)
+        .next()
+        .expect("a switch")
+        .serial_number
+        .clone();
+    for (tool, args, list, key) in [
+        ("list_all_clients", json!({"site_id": site}), "clients", "mac_address"),
+        ("get_firmware_details", json!({}), "devices", "serial_number"),
+        ("get_device_inventory", json!({}), "devices", "serial_number"),
+        ("get_switch_interfaces", json!({"serial": switch}), "ports", "name"),
+        ("list_events", json!({"site_id": site}), "events", "time_at"),
+        ("list_idps_threats", json!({}), "threats", "id"),
+    ] {
+        let mut args = args.as_object().cloned().unwrap();
+        args.insert("fields".into(), json!([]));
+        let out = structured(&call(&client, tool, Value::Object(args)).await);
+        let first = out[list][0]
+            .as_object()
+            .unwrap_or_else(|| panic!("{tool}: no {list}: {out}"));
+        assert_eq!(
+            first.keys().collect::<Vec<_>>(),
+            [key],
+            "{tool}: only the key with fields=[]"
+        );
+    }
+    client.cancel().await.unwrap();
+}
