@@ -100,7 +100,12 @@ fn validate(root: &Value, schema: &Value, value: &Value, path: &str) -> Result<(
     }
     if let Value::Object(object) = value {
         let properties = s.get("properties").and_then(Value::as_object);
-        for name in s.get("required").and_then(Value::as_array).into_iter().flatten() {
+        for name in s
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             let name = name.as_str().unwrap_or_default();
             if !object.contains_key(name) {
                 return Err(format!("{path}: required `{name}` missing"));
@@ -253,7 +258,10 @@ async fn every_result_is_bounded_summarised_and_valid() {
         ("list_gateways", json!({})),
         ("get_sites_health", json!({})),
         ("get_device_inventory", json!({})),
-        ("get_switch_details", json!({"serial": switch.serial_number})),
+        (
+            "get_switch_details",
+            json!({"serial": switch.serial_number}),
+        ),
         ("get_ap_details", json!({"serial_number": ap.serial_number})),
         ("get_site_details", json!({"site_id": busiest.id})),
         ("get_tenant_device_health", json!({})),
@@ -264,20 +272,29 @@ async fn every_result_is_bounded_summarised_and_valid() {
         ),
         ("get_top_aps_by_bandwidth", json!({})),
         ("get_top_clients_by_usage", json!({})),
-        ("get_ap_cpu_utilization", json!({"serial": ap.serial_number})),
+        (
+            "get_ap_cpu_utilization",
+            json!({"serial": ap.serial_number}),
+        ),
         ("list_wlans", json!({})),
         ("get_wlan_details", json!({"wlan_name": ds.wlans[0].name})),
         ("get_ap_radios", json!({"serial": ap.serial_number})),
         ("get_gateway_cluster_info", json!({"cluster_name": cluster})),
         ("list_gateway_tunnels", json!({"cluster_name": cluster})),
-        ("get_gateway_uplinks", json!({"serial": gateway.serial_number})),
+        (
+            "get_gateway_uplinks",
+            json!({"serial": gateway.serial_number}),
+        ),
         ("ping_from_ap", test(&ap.serial_number)),
         ("ping_from_gateway", test(&gateway.serial_number)),
         ("traceroute_from_ap", test(&ap.serial_number)),
         ("get_async_test_result", json!({"location": location})),
         ("list_idps_threats", json!({})),
         ("get_stack_members", json!({"stack_id": ds.stacks[0].id})),
-        ("get_switch_interfaces", json!({"serial": switch.serial_number})),
+        (
+            "get_switch_interfaces",
+            json!({"serial": switch.serial_number}),
+        ),
         ("list_sites", json!({})),
         ("find_device", json!({"query": "ap"})),
         ("find_client", json!({"query": "10", "site_id": busiest.id})),
@@ -301,7 +318,10 @@ async fn every_result_is_bounded_summarised_and_valid() {
         let tool = tools.iter().find(|t| t.name == *name).unwrap();
         let default_size = measured(&client, tool, args, DEFAULT_BOUND).await;
         // The largest call: every size argument at its maximum, every field.
-        let properties = tool.input_schema.get("properties").and_then(Value::as_object);
+        let properties = tool
+            .input_schema
+            .get("properties")
+            .and_then(Value::as_object);
         let mut max_args: Map<String, Value> = args.as_object().cloned().unwrap_or_default();
         for key in SIZE_ARGUMENTS {
             if let Some(max) = properties
@@ -381,7 +401,12 @@ async fn fields_choose_the_item_fields() {
     assert_eq!(keys(&all).len(), 13, "{:?}", keys(&all));
     assert!(all.to_string().len() > lean.to_string().len());
     let before = api_requests(&sim).len();
-    let bad = call(&client, "get_device_list", json!({"fields": ["serial", "status"]})).await;
+    let bad = call(
+        &client,
+        "get_device_list",
+        json!({"fields": ["serial", "status"]}),
+    )
+    .await;
     assert_eq!(bad.is_error, Some(true));
     let message = text(&bad);
     assert!(
@@ -390,7 +415,11 @@ async fn fields_choose_the_item_fields() {
             && message.contains("serial_number, device_name"),
         "{message}"
     );
-    assert_eq!(api_requests(&sim).len(), before, "no request for a bad `fields`");
+    assert_eq!(
+        api_requests(&sim).len(),
+        before,
+        "no request for a bad `fields`"
+    );
     // Every list tool with `fields` keeps its key under any selection.
     let ds = sim.dataset();
     let site = &ds.sites[0].id;
@@ -401,10 +430,30 @@ async fn fields_choose_the_item_fields() {
         .serial_number
         .clone();
     for (tool, args, list, key) in [
-        ("list_all_clients", json!({"site_id": site}), "clients", "mac_address"),
-        ("get_firmware_details", json!({}), "devices", "serial_number"),
-        ("get_device_inventory", json!({}), "devices", "serial_number"),
-        ("get_switch_interfaces", json!({"serial": switch}), "ports", "name"),
+        (
+            "list_all_clients",
+            json!({"site_id": site}),
+            "clients",
+            "mac_address",
+        ),
+        (
+            "get_firmware_details",
+            json!({}),
+            "devices",
+            "serial_number",
+        ),
+        (
+            "get_device_inventory",
+            json!({}),
+            "devices",
+            "serial_number",
+        ),
+        (
+            "get_switch_interfaces",
+            json!({"serial": switch}),
+            "ports",
+            "name",
+        ),
         ("list_events", json!({"site_id": site}), "events", "time_at"),
         ("list_idps_threats", json!({}), "threats", "id"),
     ] {

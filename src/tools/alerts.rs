@@ -122,7 +122,9 @@ pub struct AlertListArgs {
     pub device_type: Option<AlertDeviceType>,
     /// Only alerts created at or after this time: RFC 3339, epoch ms or an age such as 24h
     /// (applied by this tool to the returned page; Central has no time parameters).
-    #[schemars(description = "Created at or after: RFC 3339, epoch ms or an age; applied to the page.")]
+    #[schemars(
+        description = "Created at or after: RFC 3339, epoch ms or an age; applied to the page."
+    )]
     pub start_time: Option<String>,
     /// Only alerts created at or before this time (same forms; applied to the returned page).
     #[schemars(description = "Created at or before; applied to the page.")]

@@ -131,8 +131,14 @@ mod tests {
         assert_eq!(big["returned"], kept);
         assert_eq!(big["tags"], json!(["a"]));
         assert_eq!(big[CUT], note);
-        assert!(note.contains(&format!("items to the first {kept} of 100")), "{note}");
-        assert!(note.contains("smaller limit") && note.contains("16 kB"), "{note}");
+        assert!(
+            note.contains(&format!("items to the first {kept} of 100")),
+            "{note}"
+        );
+        assert!(
+            note.contains("smaller limit") && note.contains("16 kB"),
+            "{note}"
+        );
         // The kept items are the first ones, unchanged.
         assert_eq!(big["items"][0]["id"], 0);
         assert_eq!(big["items"][kept - 1]["id"], kept - 1);

@@ -11,9 +11,9 @@ use rmcp::schemars::{self, JsonSchema};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::projection::{Fields, Item, Items};
 use super::args::{self, Validate};
 use super::fields;
+use super::projection::{Fields, Item, Items};
 use super::sites::{SiteRef, resolve_site};
 use super::{ToolContext, ToolError, ToolInfo, ToolOutput, ToolSpec, Toolset};
 use crate::central::{ApiRequest, routes};
@@ -59,14 +59,18 @@ pub struct ClientListArgs {
     pub status: Option<ClientStatus>,
     /// Start of the window for failed clients: RFC 3339, epoch milliseconds, or an age such as
     /// 1h, 24h, 7d (default: 3 hours before the end).
-    #[schemars(description = "Failed clients only: RFC 3339, epoch ms or an age like 24h (default 3h).")]
+    #[schemars(
+        description = "Failed clients only: RFC 3339, epoch ms or an age like 24h (default 3h)."
+    )]
     pub start_query_time: Option<String>,
     /// End of the window for failed clients: RFC 3339, epoch milliseconds, or an age (default now).
     #[schemars(description = "Failed clients only (default now).")]
     pub end_query_time: Option<String>,
     /// Extra OData filter combined by `and`. Fields: clientConnectionType (Wired|Wireless),
     /// status (Connected|Failed), wlanName, vlanId, tunnelType, role.
-    #[schemars(description = "OData, ANDed. Fields: clientConnectionType, status, wlanName, vlanId, tunnelType, role.")]
+    #[schemars(
+        description = "OData, ANDed. Fields: clientConnectionType, status, wlanName, vlanId, tunnelType, role."
+    )]
     pub filter: Option<String>,
     /// Sort, e.g. `clientName asc`. Fields include clientName, status, macAddress, ipv4,
     /// connectedTo, lastSeenAt, wlanName, vlanId, connectedAt.

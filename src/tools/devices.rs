@@ -67,7 +67,9 @@ pub struct DeviceListArgs {
     /// Extra OData filter, combined with the above by `and`. Terms: `field eq 'value'` or
     /// `field in ('a','b')`. Fields: siteId, siteName, serialNumber, deviceName, deviceType,
     /// status, model, firmwareVersion, deployment, clusterName.
-    #[schemars(description = "OData, ANDed: `field eq 'v'`, `field in ('a','b')`. Fields: siteId, siteName, serialNumber, deviceName, deviceType, status, model, firmwareVersion, deployment, clusterName.")]
+    #[schemars(
+        description = "OData, ANDed: `field eq 'v'`, `field in ('a','b')`. Fields: siteId, siteName, serialNumber, deviceName, deviceType, status, model, firmwareVersion, deployment, clusterName."
+    )]
     pub filter: Option<String>,
     /// Sort, e.g. `deviceName asc`. Fields: siteId, siteName, serialNumber, deviceName,
     /// deployment, model.

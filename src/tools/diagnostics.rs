@@ -1076,7 +1076,9 @@ pub struct AsyncResultArgs {
     /// The task's `location` as a ping/traceroute tool returned it
     /// (`/network-troubleshooting/v1/<device-type>/<serial>/<ping|traceroute>/async-operations/<task-id>`).
     /// Give this, or the four fields below.
-    #[schemars(description = "The `location` a ping/traceroute tool returned; or give the four fields below.")]
+    #[schemars(
+        description = "The `location` a ping/traceroute tool returned; or give the four fields below."
+    )]
     pub location: Option<String>,
     /// Device-type segment of the task: aps, cx, aos-s or gateways.
     #[schemars(description = "")]

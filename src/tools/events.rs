@@ -12,10 +12,10 @@ use rmcp::schemars::{self, JsonSchema};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::projection::{Fields, Item, Items};
 use super::args::{self, Validate};
 use super::client_details::fetch_client;
 use super::fields;
+use super::projection::{Fields, Item, Items};
 use super::scope::{self, Window};
 use super::sites::resolve_site;
 use super::{ToolContext, ToolError, ToolInfo, ToolOutput, ToolSpec, Toolset};
@@ -70,7 +70,9 @@ pub struct EventListArgs {
     pub site_name: Option<String>,
     /// Window start: RFC 3339, epoch milliseconds or an age such as 1h, 24h, 7d (default: 24
     /// hours before the end). The window must be shorter than 30 days.
-    #[schemars(description = "RFC 3339, epoch ms or an age like 1h (default 24h; window under 30 days).")]
+    #[schemars(
+        description = "RFC 3339, epoch ms or an age like 1h (default 24h; window under 30 days)."
+    )]
     pub start_time: Option<String>,
     /// Window end: RFC 3339, epoch milliseconds or an age (default now).
     #[schemars(description = "Default now.")]

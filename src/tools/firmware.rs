@@ -6,10 +6,10 @@ use rmcp::schemars::{self, JsonSchema};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::projection::{Fields, Item, Items};
 use super::args::{self, Validate};
 use super::devices::DeviceType;
 use super::fields;
+use super::projection::{Fields, Item, Items};
 use super::{ToolContext, ToolError, ToolInfo, ToolOutput, ToolSpec, Toolset};
 use crate::central::{ApiRequest, routes};
 
@@ -30,7 +30,9 @@ pub struct FirmwareArgs {
     /// `field in ('a','b')`. Fields: siteId, siteName, serialNumber, deviceName, deviceType,
     /// upgradeStatus, firmwareClassification, firmwareVersion (v1 name of the reference's
     /// softwareVersion).
-    #[schemars(description = "OData, ANDed. Fields: siteId, siteName, serialNumber, deviceName, deviceType, upgradeStatus, firmwareClassification, firmwareVersion.")]
+    #[schemars(
+        description = "OData, ANDed. Fields: siteId, siteName, serialNumber, deviceName, deviceType, upgradeStatus, firmwareClassification, firmwareVersion."
+    )]
     pub filter: Option<String>,
     /// Sort, e.g. `deviceName asc`.
     #[schemars(description = "")]

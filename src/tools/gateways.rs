@@ -140,7 +140,9 @@ pub struct ListGatewaysArgs {
     /// Extra OData filter, combined with the above by `and`: `field eq 'v'` or
     /// `field in ('a','b')`. Fields: siteId, model, status (Online/Offline), deployment,
     /// macAddress, siteName, deviceName, firmwareVersion, serialNumber, clusterName.
-    #[schemars(description = "OData, ANDed. Fields: siteId, siteName, model, status, deployment, macAddress, deviceName, firmwareVersion, serialNumber, clusterName.")]
+    #[schemars(
+        description = "OData, ANDed. Fields: siteId, siteName, model, status, deployment, macAddress, deviceName, firmwareVersion, serialNumber, clusterName."
+    )]
     pub filter: Option<String>,
     /// Sort, e.g. `deviceName asc`. Fields: siteId, model, status, deployment, serialNumber,
     /// deviceName, macAddress, siteName, firmwareVersion.

@@ -23,7 +23,9 @@ pub struct HealthArgs {
     /// used instead), make one small authenticated call (sites-health, limit 1) and report its
     /// status and latency. Default true; false reports only what is already known and sends
     /// nothing.
-    #[schemars(description = "Default true: one small live call to Central (or a result under 30 s old). false: only what is known.")]
+    #[schemars(
+        description = "Default true: one small live call to Central (or a result under 30 s old). false: only what is known."
+    )]
     pub probe: Option<bool>,
 }
 

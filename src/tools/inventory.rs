@@ -7,10 +7,10 @@ use rmcp::schemars::{self, JsonSchema};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::projection::{Fields, Item, Items};
 use super::args::{self, Validate};
 use super::devices::DeviceType;
 use super::fields;
+use super::projection::{Fields, Item, Items};
 use super::{ToolContext, ToolError, ToolInfo, ToolOutput, ToolSpec, Toolset};
 use crate::central::{ApiRequest, routes};
 
@@ -45,7 +45,9 @@ pub struct InventoryArgs {
     /// `field in ('a','b')`. Fields: siteId, siteName, serialNumber, deviceName, deviceType,
     /// model, firmwareVersion, deviceFunction, isProvisioned, deviceGroupName. (The reference's
     /// `subscriptionTier` is not filterable in Central v1; the tier is reported as `tier`.)
-    #[schemars(description = "OData, ANDed. Fields: siteId, siteName, serialNumber, deviceName, deviceType, model, firmwareVersion, deviceFunction, isProvisioned, deviceGroupName.")]
+    #[schemars(
+        description = "OData, ANDed. Fields: siteId, siteName, serialNumber, deviceName, deviceType, model, firmwareVersion, deviceFunction, isProvisioned, deviceGroupName."
+    )]
     pub filter: Option<String>,
     /// Sort, e.g. `model asc`. Fields: siteId, siteName, serialNumber, deviceName, deployment,
     /// model, macAddress, deviceType, ipv4, deviceGroupName, deviceFunction.

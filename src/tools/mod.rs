@@ -157,6 +157,12 @@ impl ToolError {
     }
 }
 
+/// How long a client may treat `tools/list` and `prompts/list` as fresh (`ttlMs`, MCP
+/// 2026-07-28), sent with `cacheScope: private`: the lists follow this server's settings
+/// (`ARUBA_TOOLSETS`, `ARUBA_TOOLS`, `ARUBA_READ_ONLY`) and do not change while it runs; a
+/// change is announced with `notifications/tools/list_changed`.
+pub const LIST_TTL_MS: u64 = 3_600_000;
+
 /// The field of every result's `structuredContent` that holds [`ToolOutput::summary`].
 pub const SUMMARY: &str = "summary";
 
@@ -209,7 +215,9 @@ pub fn success<O: ToolOutput>(output: &O, bound: usize) -> CallToolResult {
 
 /// An `isError` result for a failure of this server itself.
 fn internal_error(message: String) -> CallToolResult {
-    CallToolResult::error(vec![ContentBlock::text(format!("internal error: {message}"))])
+    CallToolResult::error(vec![ContentBlock::text(format!(
+        "internal error: {message}"
+    ))])
 }
 
 /// Sends MCP `notifications/progress` for one tool call, with the progress token the client put
@@ -837,7 +845,10 @@ mod tests {
         let kept = structured["items"].as_array().unwrap().len();
         assert_eq!(structured["returned"], kept);
         let summary = structured[SUMMARY].as_str().unwrap();
-        assert!(summary.starts_with("50 items. Cut items to the first"), "{summary}");
+        assert!(
+            summary.starts_with("50 items. Cut items to the first"),
+            "{summary}"
+        );
         assert!(structured[bounds::CUT].as_str().is_some());
         assert_eq!(ResultShape::of(&structured).truncated, Some(true));
         let larger = success(&big, bounds::MAX_BOUND);
@@ -884,8 +895,14 @@ mod tests {
             }
             println!("model view {model} B, tools/list {wire} B");
         }
-        assert!(model <= 28_000, "model view is {model} bytes; the budget is 28,000");
-        assert!(wire <= 96_000, "tools/list is {wire} bytes; the budget is 96,000");
+        assert!(
+            model <= 28_000,
+            "model view is {model} bytes; the budget is 28,000"
+        );
+        assert!(
+            wire <= 96_000,
+            "tools/list is {wire} bytes; the budget is 96,000"
+        );
     }
 
     #[test]

@@ -232,11 +232,24 @@ pub(crate) mod tests {
         all.sort_unstable();
         let mut props = properties.clone();
         props.sort_unstable();
-        assert_eq!(all, props, "{}: ALL is not the item's fields", I::schema_name());
+        assert_eq!(
+            all,
+            props,
+            "{}: ALL is not the item's fields",
+            I::schema_name()
+        );
         for f in I::DEFAULT.iter().chain([&I::KEY]) {
-            assert!(properties.contains(f), "{}: {f} is no field", I::schema_name());
+            assert!(
+                properties.contains(f),
+                "{}: {f} is no field",
+                I::schema_name()
+            );
         }
-        assert!(I::DEFAULT.contains(&I::KEY), "{}: key not in DEFAULT", I::schema_name());
+        assert!(
+            I::DEFAULT.contains(&I::KEY),
+            "{}: key not in DEFAULT",
+            I::schema_name()
+        );
     }
 
     #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -297,7 +310,10 @@ pub(crate) mod tests {
         let e = serde_json::from_value::<Fields<Thing>>(serde_json::json!(["nmae"]))
             .unwrap_err()
             .to_string();
-        assert!(e.contains("\"nmae\"") && e.contains("id, name, detail"), "{e}");
+        assert!(
+            e.contains("\"nmae\"") && e.contains("id, name, detail"),
+            "{e}"
+        );
         let e = serde_json::from_value::<Fields<Thing>>(serde_json::json!("name"))
             .unwrap_err()
             .to_string();

@@ -358,7 +358,12 @@ mod tests {
             .map(Value::to_string)
             .collect();
         for key in ["oneOf", "anyOf"] {
-            for branch in object.get(key).and_then(Value::as_array).into_iter().flatten() {
+            for branch in object
+                .get(key)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 match branch.get("const") {
                     Some(c) => {
                         values.push(c.to_string());
@@ -384,7 +389,12 @@ mod tests {
             out.push(format!("{path} enum {}", values.join(",")));
         }
         for (key, sub) in [("properties", "."), ("$defs", "#")] {
-            for (name, s) in object.get(key).and_then(Value::as_object).into_iter().flatten() {
+            for (name, s) in object
+                .get(key)
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+            {
                 constraints(s, &format!("{path}{sub}{name}"), drop_null, out);
             }
         }
@@ -426,7 +436,11 @@ mod tests {
             }
             let text = serde_json::to_string(&output).unwrap();
             for gone in ["\"title\"", "\"format\"", "\"description\":\"", "$schema"] {
-                assert!(!text.contains(gone), "{}: {gone} in the output schema", spec.name());
+                assert!(
+                    !text.contains(gone),
+                    "{}: {gone} in the output schema",
+                    spec.name()
+                );
             }
         }
     }

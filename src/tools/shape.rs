@@ -21,10 +21,7 @@ impl ResultShape {
     /// Reads the shape of `structured` (a tool's `structuredContent`).
     pub fn of(structured: &Value) -> ResultShape {
         let items = structured.get("returned").and_then(Value::as_u64);
-        let cut = structured
-            .get(super::bounds::CUT)
-            .is_some()
-            .then_some(true);
+        let cut = structured.get(super::bounds::CUT).is_some().then_some(true);
         let truncated = cut
             .or_else(|| structured.get("truncated").and_then(Value::as_bool))
             .or_else(|| {

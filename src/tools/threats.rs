@@ -11,9 +11,9 @@ use rmcp::schemars::{self, JsonSchema};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::projection::{Fields, Item, Items};
 use super::args::{self, Validate};
 use super::fields;
+use super::projection::{Fields, Item, Items};
 use super::scope::{self, Window};
 use super::{ToolContext, ToolError, ToolInfo, ToolOutput, ToolSpec, Toolset};
 use crate::central::{ApiRequest, routes};

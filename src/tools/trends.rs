@@ -331,7 +331,9 @@ pub struct ClientTrendArgs {
     pub serial_number: Option<String>,
     /// Window start: RFC 3339, epoch milliseconds or an age such as 1h, 24h, 7d (default: 3 hours
     /// before the end). Tenant-wide at most 7 days, one site at most 31 days.
-    #[schemars(description = "RFC 3339, epoch ms or an age like 24h (default 3h). Max 7 days tenant-wide, 31 per site.")]
+    #[schemars(
+        description = "RFC 3339, epoch ms or an age like 24h (default 3h). Max 7 days tenant-wide, 31 per site."
+    )]
     pub start_time: Option<String>,
     /// Window end: RFC 3339, epoch milliseconds or an age (default now).
     #[schemars(description = "Default now.")]
