@@ -51,7 +51,7 @@ pub fn fit(result: &mut Map<String, Value>, bound: usize) -> Result<Option<Strin
             _ => None,
         })
         .collect();
-    lists.sort_by(|a, b| b.1.cmp(&a.1));
+    lists.sort_by_key(|(_, len)| std::cmp::Reverse(*len));
     for (key, _) in lists {
         if excess == 0 {
             break;

@@ -185,7 +185,7 @@ pub mod generate {
                 *d = d.split_whitespace().collect::<Vec<_>>().join(" ");
             }
             for key in ["oneOf", "anyOf"] {
-                if let Some(values) = object.get(key).and_then(|v| enum_values(v)) {
+                if let Some(values) = object.get(key).and_then(enum_values) {
                     let (values, kind) = values;
                     object.remove(key);
                     object.insert("enum".into(), Value::Array(values));
