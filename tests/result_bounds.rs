@@ -182,13 +182,14 @@ fn check_text(tool: &str, result: &CallToolResult, out: &Value) {
     assert_eq!(texts[0], format!("{summary}\n{out}"), "{tool}: text block");
 }
 
-/// One call's structured result, checked against the schema and the bound; returns its size.
+/// One call's structured result, checked against the schema and the bound; returns its size
+/// and the size of the whole `CallToolResult` as sent (structured content and text block).
 async fn measured(
     client: &rmcp::service::RunningService<rmcp::RoleClient, ()>,
     tool: &Tool,
     args: &Value,
     bound: usize,
-) -> usize {
+) -> (usize, usize) {
     let name = tool.name.as_ref();
     let result = call(client, name, args.clone()).await;
     let out = structured(&result);
@@ -212,7 +213,8 @@ async fn measured(
         size <= bound,
         "{name} {args}: structuredContent is {size} bytes; the bound is {bound}"
     );
-    size
+    let wire = serde_json::to_string(&result).expect("serialise").len();
+    (size, wire)
 }
 
 #[tokio::test]
@@ -316,7 +318,7 @@ async fn every_result_is_bounded_summarised_and_valid() {
     let (mut largest_default, mut largest_max) = (("", 0), ("", 0));
     for (name, args) in &defaults {
         let tool = tools.iter().find(|t| t.name == *name).unwrap();
-        let default_size = measured(&client, tool, args, DEFAULT_BOUND).await;
+        let (default_size, default_wire) = measured(&client, tool, args, DEFAULT_BOUND).await;
         // The largest call: every size argument at its maximum, every field.
         let properties = tool
             .input_schema
@@ -338,13 +340,13 @@ async fn every_result_is_bounded_summarised_and_valid() {
             max_args.insert("include_raw_output".into(), json!(true));
         }
         let max_args = Value::Object(max_args);
-        let max_size = if &max_args == args {
-            default_size
+        let (max_size, max_wire) = if &max_args == args {
+            (default_size, default_wire)
         } else {
             measured(&client, tool, &max_args, MAX_BOUND).await
         };
         if print {
-            println!("| `{name}` | {default_size} | {max_size} |");
+            println!("| `{name}` | {default_size} | {default_wire} | {max_size} | {max_wire} |");
         }
         if default_size > largest_default.1 {
             largest_default = (name, default_size);
