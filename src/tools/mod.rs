@@ -793,6 +793,67 @@ mod tests {
         }
     }
 
+    /// The input schemas show optional arguments as their plain type, but `null` stays what it
+    /// was: "not given". Every tool takes `null` for each optional argument beside a valid call.
+    #[test]
+    fn null_still_means_not_given_for_every_optional_argument() {
+        let valid = |name: &str| -> serde_json::Value {
+            match name {
+                "serial" | "serial_number" | "gateway_serial" => "CNK7ABC123".into(),
+                "site_id" => "24833497".into(),
+                "mac_address" | "client_mac" => "aa:bb:cc:dd:ee:ff".into(),
+                "destination" => "8.8.8.8".into(),
+                "location" => "/network-troubleshooting/v1/aps/CNK7ABC123/ping/async-operations/\
+                               0b0f5f5e-1111-4222-8333-444455556666"
+                    .into(),
+                _ => "lobby-1".into(),
+            }
+        };
+        // Arguments some tools need although the schema cannot say so ("this or that").
+        let extras = ["site_id", "destination", "location", "cluster_name"];
+        let registry = Registry::select(catalogue(), &settings(None, None, false)).unwrap();
+        let mut checked = 0;
+        for tool in registry.list() {
+            let spec = registry.get(&tool.name).unwrap();
+            let properties = tool
+                .input_schema
+                .get("properties")
+                .and_then(|p| p.as_object());
+            let required: Vec<&str> = tool
+                .input_schema
+                .get("required")
+                .and_then(|r| r.as_array())
+                .into_iter()
+                .flatten()
+                .filter_map(|n| n.as_str())
+                .collect();
+            let mut base: JsonObject = required.iter().map(|n| (n.to_string(), valid(n))).collect();
+            for extra in extras {
+                if spec.check_arguments(base.clone()).is_ok() {
+                    break;
+                }
+                if properties.is_some_and(|p| p.contains_key(extra)) {
+                    base.insert(extra.into(), valid(extra));
+                }
+            }
+            if let Err(e) = spec.check_arguments(base.clone()) {
+                panic!("{}: no valid call from {base:?}: {e}", tool.name);
+            }
+            for name in properties.into_iter().flat_map(|p| p.keys()) {
+                if base.contains_key(name) {
+                    continue;
+                }
+                let mut args = base.clone();
+                args.insert(name.clone(), serde_json::Value::Null);
+                if let Err(e) = spec.check_arguments(args) {
+                    panic!("{}: `{name}: null` is refused: {e}", tool.name);
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked > 150, "only {checked} optional arguments checked");
+    }
+
     #[derive(Serialize, JsonSchema)]
     #[schemars(crate = "rmcp::schemars")]
     struct Listing {
