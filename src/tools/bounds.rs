@@ -36,7 +36,7 @@ pub fn bound_for(arguments: &Map<String, Value>) -> usize {
 /// get the rest (`None` when it fit). `returned` and `truncated`, where the result has them,
 /// follow the cut. `Err` when even empty lists do not fit.
 pub fn fit(result: &mut Map<String, Value>, bound: usize) -> Result<Option<String>, usize> {
-    let size = json_len(&Value::Object(result.clone()));
+    let size = map_len(result);
     if size <= bound {
         return Ok(None);
     }
@@ -94,6 +94,11 @@ pub fn fit(result: &mut Map<String, Value>, bound: usize) -> Result<Option<Strin
 /// The bytes of `value` as compact JSON.
 pub fn json_len(value: &Value) -> usize {
     value.to_string().len()
+}
+
+/// The bytes of `object` as compact JSON.
+fn map_len(object: &Map<String, Value>) -> usize {
+    serde_json::to_string(object).map_or(usize::MAX, |s| s.len())
 }
 
 #[cfg(test)]

@@ -191,23 +191,27 @@ pub fn success<O: ToolOutput>(output: &O, bound: usize) -> CallToolResult {
         Err(e) => return internal_error(format!("the result could not be serialised ({e})")),
     };
     object.insert(SUMMARY.into(), summary.clone().into());
-    match bounds::fit(&mut object, bound) {
-        Ok(None) => {}
-        Ok(Some(note)) => {
-            summary = format!("{summary} {note}");
-            object.insert(SUMMARY.into(), summary.clone().into());
+    let mut json = serde_json::to_string(&object).unwrap_or_default();
+    if json.len() > bound {
+        match bounds::fit(&mut object, bound) {
+            Ok(None) => {}
+            Ok(Some(note)) => {
+                summary = format!("{summary} {note}");
+                object.insert(SUMMARY.into(), summary.clone().into());
+            }
+            Err(size) => {
+                return ToolError::Unexpected(format!(
+                    "The result is {size} bytes, more than the {} kB a result may have, even \
+                     without its lists; narrow the call (a filter, a smaller limit, fewer fields).",
+                    bound / 1024
+                ))
+                .into_result();
+            }
         }
-        Err(size) => {
-            return ToolError::Unexpected(format!(
-                "The result is {size} bytes, more than the {} kB a result may have, even without \
-                 its lists; narrow the call (a filter, a smaller limit, fewer fields).",
-                bound / 1024
-            ))
-            .into_result();
-        }
+        json = serde_json::to_string(&object).unwrap_or_default();
     }
+    let text = format!("{summary}\n{json}");
     let value = serde_json::Value::Object(object);
-    let text = format!("{summary}\n{value}");
     let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
     result.structured_content = Some(value);
     result
