@@ -458,6 +458,7 @@ async fn fields_choose_the_item_fields() {
         ),
         ("list_events", json!({"site_id": site}), "events", "time_at"),
         ("list_idps_threats", json!({}), "threats", "id"),
+        ("list_alerts", json!({"status": "All"}), "alerts", "id"),
     ] {
         let mut args = args.as_object().cloned().unwrap();
         args.insert("fields".into(), json!([]));

@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use super::args::{self, Validate};
 use super::fields;
+use super::projection::{Fields, Item, Items};
 use super::scope::{self, Window};
 use super::sites::SiteRef;
 use super::{ToolContext, ToolError, ToolInfo, ToolOutput, ToolSpec, Toolset};
@@ -136,6 +137,10 @@ pub struct AlertListArgs {
     /// Cursor: the `next` value of the previous page.
     #[schemars(description = "")]
     pub next: Option<String>,
+    /// The alert fields to return instead of the default ones ([`Item::DEFAULT`] of
+    /// [`Alert`]); `all` for every field. `id` is always returned.
+    #[schemars(description = "Item fields instead of the default set.")]
+    pub fields: Option<Fields<Alert>>,
 }
 
 impl Validate for AlertListArgs {
@@ -185,6 +190,26 @@ pub struct Alert {
     pub updated_at: Option<String>,
     /// Why it was cleared.
     pub cleared_reason: Option<String>,
+}
+
+impl Item for Alert {
+    const ALL: &'static [&'static str] = &[
+        "id",
+        "name",
+        "summary",
+        "severity",
+        "priority",
+        "status",
+        "category",
+        "device_type",
+        "type_id",
+        "created_at",
+        "updated_at",
+        "cleared_reason",
+    ];
+    const DEFAULT: &'static [&'static str] =
+        &["id", "name", "summary", "severity", "status", "created_at"];
+    const KEY: &'static str = "id";
 }
 
 fn map_alert(v: &Value) -> Alert {
@@ -238,7 +263,7 @@ pub struct AlertListOutput {
     /// Alerts per severity in this answer.
     pub by_severity: BTreeMap<String, usize>,
     /// The alerts, most severe first, then newest first.
-    pub alerts: Vec<Alert>,
+    pub alerts: Items<Alert>,
 }
 
 fn alert_page(
@@ -290,7 +315,7 @@ fn alert_page(
         returned: alerts.len(),
         next: fields::next_cursor(page),
         by_severity,
-        alerts,
+        alerts: alerts.into(),
     }
 }
 
@@ -380,13 +405,15 @@ async fn alert_list(ctx: ToolContext, args: AlertListArgs) -> Result<AlertListOu
         .map_err(ToolError::api("Listing alerts"))?
         .body;
     let severity = args.severity.map(|s| format!("{s:?}"));
-    Ok(alert_page(
+    let mut output = alert_page(
         &page,
         site,
         filter,
         severity.as_deref(),
         (args.start_time.as_deref(), args.end_time.as_deref()),
-    ))
+    );
+    output.alerts.select(args.fields);
+    Ok(output)
 }
 
 /// The `list_alerts` tool.

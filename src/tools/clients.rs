@@ -371,7 +371,7 @@ pub fn list_all_clients() -> ToolSpec {
         ToolInfo {
             name: "list_all_clients",
             title: "List clients at a site",
-            description: "Clients at one site (site_id or site_name required): MAC, name, IP, AP/switch, WLAN, VLAN, band, SNR. Connected unless status is Failed.",
+            description: "Clients at one site (site_id or site_name required): MAC, name, IP, AP/switch, WLAN, band, SNR.",
             toolset: Toolset::Clients,
         },
         client_list,

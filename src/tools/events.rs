@@ -75,7 +75,7 @@ pub struct EventListArgs {
     )]
     pub start_time: Option<String>,
     /// Window end: RFC 3339, epoch milliseconds or an age (default now).
-    #[schemars(description = "Default now.")]
+    #[schemars(description = "")]
     pub end_time: Option<String>,
     /// Only this event category, e.g. Connectivity, Clients, System.
     #[schemars(description = "E.g. Connectivity, Clients, System.")]

@@ -303,6 +303,7 @@ pub(crate) mod tests {
         check_item::<crate::tools::switches::SwitchPort>();
         check_item::<crate::tools::events::Event>();
         check_item::<crate::tools::threats::Threat>();
+        check_item::<crate::tools::alerts::Alert>();
     }
 
     #[test]

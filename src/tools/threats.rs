@@ -58,7 +58,7 @@ pub struct ThreatListArgs {
     #[schemars(description = "RFC 3339, epoch ms or an age like 7d (default 7d).")]
     pub start_time: Option<String>,
     /// Window end: RFC 3339, epoch milliseconds or an age (default now).
-    #[schemars(description = "Default now.")]
+    #[schemars(description = "")]
     pub end_time: Option<String>,
     /// Threats per page, 1-100 (default 50).
     #[schemars(range(min = 1, max = 100))]

@@ -97,7 +97,7 @@ pub struct TopApsArgs {
     #[schemars(description = "RFC 3339, epoch ms or an age; overrides time_range.")]
     pub start_time: Option<String>,
     /// Window end: RFC 3339, epoch milliseconds or an age (default now). Less than 30 days.
-    #[schemars(description = "Default now.")]
+    #[schemars(description = "")]
     pub end_time: Option<String>,
 }
 
@@ -336,7 +336,7 @@ pub struct TopClientsArgs {
     #[schemars(description = "RFC 3339, epoch ms or an age; overrides time_range.")]
     pub start_time: Option<String>,
     /// Window end: RFC 3339, epoch milliseconds or an age (default now).
-    #[schemars(description = "Default now.")]
+    #[schemars(description = "")]
     pub end_time: Option<String>,
     /// WIRELESS, WIRED or ALL (default). Central has no such parameter: when WIRELESS or WIRED,
     /// the tool asks Central for its top 100 and keeps the first `limit` of that type.

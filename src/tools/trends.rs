@@ -50,7 +50,7 @@ pub struct ApCpuArgs {
     #[schemars(description = "RFC 3339, epoch ms or an age like 24h (default 3h).")]
     pub start_time: Option<String>,
     /// Window end: RFC 3339, epoch milliseconds or an age (default now). At most 90 days long.
-    #[schemars(description = "Default now.")]
+    #[schemars(description = "")]
     pub end_time: Option<String>,
     /// Accepted for compatibility and ignored: Central samples every 5 minutes for windows up
     /// to 24 hours and every 3 hours beyond (reported as sampling_interval_minutes).
@@ -336,7 +336,7 @@ pub struct ClientTrendArgs {
     )]
     pub start_time: Option<String>,
     /// Window end: RFC 3339, epoch milliseconds or an age (default now).
-    #[schemars(description = "Default now.")]
+    #[schemars(description = "")]
     pub end_time: Option<String>,
     /// Accepted for compatibility and ignored: Central samples every 5 minutes for windows up
     /// to a day and every 3 hours beyond (reported as `interval`).
@@ -592,7 +592,7 @@ pub fn get_client_trends() -> ToolSpec {
         ToolInfo {
             name: "get_client_trends",
             title: "Client count trend",
-            description: "Connected-client counts over a window for the tenant, a site or a device: peak, average, current, direction, per group.",
+            description: "Client counts over a window (tenant, site or device): peak, average, current, trend.",
             toolset: Toolset::Monitoring,
         },
         client_trends,
