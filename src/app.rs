@@ -1,5 +1,5 @@
-//! The subcommands: what `serve`, `check` and `simulator` do once the command line is parsed.
-//! `main` only parses, dispatches here and maps [`Failure`] to an exit code.
+//! The subcommands: what `serve`, `check` and `simulator` do once the command line is parsed
+//! (`daemon` is in [`crate::daemon`], `connect` in [`crate::connect`]). `main` only parses, dispatches here and maps [`Failure`] to an exit code.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -10,8 +10,10 @@ use rmcp::ServiceExt;
 use crate::central::{ApiRequest, Central, routes};
 use crate::cli::Cli;
 use crate::config::{Config, ConfigError, Inputs};
+use crate::framing::LineTransport;
 use crate::health::{HealthEndpoints, IDLE_PROBE_INTERVAL, IdleProber};
 use crate::server::NocServer;
+use crate::sessions::{SessionSlots, Transport as SessionTransport};
 use crate::telemetry;
 use crate::telemetry::http::HttpSettings;
 use crate::tools::{self, Registry};
@@ -59,7 +61,8 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
         .map_err(other("cannot start the runtime"))
 }
 
-fn log_startup(config: &Config) {
+/// Logs the configuration's warnings and what is missing for Central.
+pub(crate) fn log_startup(config: &Config) {
     for warning in &config.warnings {
         tracing::warn!("{warning}");
     }
@@ -93,13 +96,7 @@ pub fn start_simulator(
         },
     )
     .map_err(|e| Failure::Other(format!("cannot start the simulator: {e}")))?;
-    config.central.base_url = handle.base_url();
-    config.central.token_url = handle.token_url();
-    config.central.credentials = crate::config::Credentials {
-        client_id: Some(handle.client_id().to_string()),
-        client_secret: Some(crate::config::Secret::new(handle.client_secret())),
-        access_token: None,
-    };
+    point_at(config, &handle);
     tracing::info!(
         base_url = %handle.base_url(),
         seed,
@@ -107,6 +104,18 @@ pub fn start_simulator(
         "built-in Central simulator started"
     );
     Ok(handle)
+}
+
+/// Points `config` at the simulator behind `handle` (base URL, token URL, credentials).
+#[cfg(feature = "simulator")]
+fn point_at(config: &mut Config, handle: &crate::simulator::SimulatorHandle) {
+    config.central.base_url = handle.base_url();
+    config.central.token_url = handle.token_url();
+    config.central.credentials = crate::config::Credentials {
+        client_id: Some(handle.client_id().to_string()),
+        client_secret: Some(crate::config::Secret::new(handle.client_secret())),
+        access_token: None,
+    };
 }
 
 #[cfg(not(feature = "simulator"))]
@@ -117,14 +126,27 @@ fn no_simulator() -> Failure {
 }
 
 /// Keeps an in-process simulator (if any) alive while a command runs.
-struct SimulatorGuard {
+pub(crate) struct SimulatorGuard {
     #[cfg(feature = "simulator")]
-    _handle: Option<crate::simulator::SimulatorHandle>,
+    handle: Option<crate::simulator::SimulatorHandle>,
+}
+
+impl SimulatorGuard {
+    /// Points a freshly loaded `config` at the running simulator, if there is one (the daemon's
+    /// reload keeps talking to it).
+    pub(crate) fn apply(&self, config: &mut Config) {
+        #[cfg(feature = "simulator")]
+        if let Some(handle) = &self.handle {
+            point_at(config, handle);
+        }
+        #[cfg(not(feature = "simulator"))]
+        let _ = config;
+    }
 }
 
 /// With `simulate`, starts the simulator (with `faults`) and points `config` at it.
 #[cfg(feature = "simulator")]
-fn simulate_if(
+pub(crate) fn simulate_if(
     config: &mut Config,
     simulate: bool,
     seed: u64,
@@ -135,12 +157,12 @@ fn simulate_if(
     } else {
         None
     };
-    Ok(SimulatorGuard { _handle: handle })
+    Ok(SimulatorGuard { handle })
 }
 
 /// With `simulate`, fails: this build has no simulator.
 #[cfg(not(feature = "simulator"))]
-fn simulate_if(
+pub(crate) fn simulate_if(
     _config: &mut Config,
     simulate: bool,
     _seed: u64,
@@ -153,59 +175,110 @@ fn simulate_if(
     }
 }
 
+/// What `serve` and `daemon` share: the tool registry, the one `Central` (token cache, breaker,
+/// bucket, workers), monitoring, and the MCP handler every session is made from.
+pub(crate) struct Core {
+    /// The tools offered.
+    pub(crate) registry: Arc<Registry>,
+    /// The call pipeline to Central.
+    pub(crate) central: Arc<Central>,
+    /// The handler sessions are made from (with the start-up gate).
+    pub(crate) server: NocServer,
+    /// True once monitoring has started (or failed to); tool calls wait for it.
+    pub(crate) monitoring: tokio::sync::watch::Receiver<bool>,
+}
+
+impl Core {
+    /// Builds the registry and `Central` for `config` and starts monitoring on its own thread.
+    pub(crate) fn start(config: &Config) -> Result<Core, Failure> {
+        let listener = HttpSettings::load(&config.metrics)?;
+        let registry = Arc::new(
+            Registry::select(tools::catalogue(), &config.tools)
+                .map_err(|e| Failure::Config(ConfigError::Usage(e.to_string())))?,
+        );
+        let central = Arc::new(
+            Central::new(config.central.clone(), &config.resilience)
+                .map_err(other("cannot start the HTTP workers"))?,
+        );
+        let tool_names: Vec<String> = registry.names().into_iter().collect();
+        // Tool calls wait until monitoring has started, so none of their metrics are lost.
+        let (monitoring_started, ready) = tokio::sync::watch::channel(listener.is_none());
+        let server = NocServer::new(Arc::clone(&registry), Arc::clone(&central))
+            .with_startup_gate(ready.clone());
+        match listener {
+            Some(listener) => spawn_monitoring(
+                listener,
+                Arc::clone(&central),
+                tool_names,
+                monitoring_started,
+            )?,
+            // Without the listener the recorder is never installed; metrics are no-ops.
+            None => drop(monitoring_started),
+        }
+        Ok(Core {
+            registry,
+            central,
+            server,
+            monitoring: ready,
+        })
+    }
+
+    /// Waits until monitoring has started (the metrics recorder is installed or failed).
+    pub(crate) async fn monitoring_started(&self) {
+        let _ = self.monitoring.clone().wait_for(|ready| *ready).await;
+    }
+}
+
 /// `serve [--simulate [--faults SPEC]]`: the MCP server on stdio until stdin closes.
 pub fn serve(cli: &Cli, simulate: bool, seed: u64, faults: &str) -> Result<(), Failure> {
     let mut config = load_config(cli)?;
     let exporters = telemetry::Telemetry::start(&config);
     let _simulator = simulate_if(&mut config, simulate, seed, faults)?;
     log_startup(&config);
-    let listener = HttpSettings::load(&config.metrics)?;
-    let registry = Arc::new(
-        Registry::select(tools::catalogue(), &config.tools)
-            .map_err(|e| Failure::Config(ConfigError::Usage(e.to_string())))?,
-    );
-    let central = Arc::new(
-        Central::new(config.central.clone(), &config.resilience)
-            .map_err(other("cannot start the HTTP workers"))?,
-    );
+    let core = Core::start(&config)?;
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),
         revision = telemetry::REVISION,
-        base_url = central.base_url(),
-        tools = registry.len(),
+        base_url = core.central.base_url(),
+        tools = core.registry.len(),
         read_only = config.tools.read_only,
         "aruba-noc-mcp serving MCP on stdio"
     );
-    let tool_names: Vec<String> = registry.names().into_iter().collect();
-    // Tool calls wait until monitoring has started, so none of their metrics are lost.
-    let (monitoring_started, ready) = tokio::sync::watch::channel(listener.is_none());
-    let server = NocServer::new(registry, Arc::clone(&central)).with_startup_gate(ready);
-    if let Some(listener) = listener {
-        spawn_monitoring(
-            listener,
-            Arc::clone(&central),
-            tool_names,
-            monitoring_started,
-        )?;
-    }
     let runtime = runtime()?;
     let result = runtime.block_on(async move {
-        let service = match server.serve(rmcp::transport::stdio_pipes()).await {
-            Ok(service) => service,
-            // The client closed stdin without initialising: a normal, if short, session.
-            Err(rmcp::service::ServerInitializeError::ConnectionClosed(_)) => return Ok(()),
-            Err(e) => return Err(Failure::Other(format!("MCP initialisation failed: {e}"))),
+        // The session is counted once the recorder exists; `initialize` does not wait for it.
+        let slots = SessionSlots::new(1);
+        let counted = {
+            let monitoring = core.monitoring.clone();
+            tokio::spawn(async move {
+                let _ = monitoring.clone().wait_for(|ready| *ready).await;
+                let _slot = slots.try_open(SessionTransport::Stdio);
+                std::future::pending::<()>().await;
+            })
         };
-        tokio::select! {
-            ended = service.waiting() => {
-                ended.map_err(|e| Failure::Other(format!("MCP session ended with an error: {e}")))?;
+        let (stdin, stdout) = rmcp::transport::stdio_pipes();
+        let transport = LineTransport::new(stdin, stdout);
+        let served = async {
+            let service = match core.server.serve(transport).await {
+                Ok(service) => service,
+                // The client closed stdin without initialising: a normal, if short, session.
+                Err(rmcp::service::ServerInitializeError::ConnectionClosed(_)) => return Ok(()),
+                Err(e) => return Err(Failure::Other(format!("MCP initialisation failed: {e}"))),
+            };
+            tokio::select! {
+                ended = service.waiting() => {
+                    ended.map_err(|e| Failure::Other(format!("MCP session ended with an error: {e}")))?;
+                }
+                // Dropping the session cancels it; the exporters still flush below.
+                signal = termination_signal() => {
+                    tracing::info!(signal, "stopping on a signal");
+                }
             }
-            // Dropping the session cancels it; the exporters still flush below.
-            signal = termination_signal() => {
-                tracing::info!(signal, "stopping on a signal");
-            }
-        }
-        Ok::<(), Failure>(())
+            Ok::<(), Failure>(())
+        };
+        let result = served.await;
+        counted.abort();
+        result
     });
     // A pending stdin read cannot be cancelled; do not wait for it.
     runtime.shutdown_timeout(Duration::from_millis(100));
@@ -218,7 +291,7 @@ pub fn serve(cli: &Cli, simulate: bool, seed: u64, faults: &str) -> Result<(), F
 /// Resolves with the name of the first SIGTERM or SIGINT, so that `serve` ends as it does when
 /// stdin closes: the session is cancelled and the analytics and trace exporters send what they
 /// hold (within `ARUBA_ANALYTICS_TIMEOUT`). Never resolves if the handlers cannot be installed.
-async fn termination_signal() -> &'static str {
+pub(crate) async fn termination_signal() -> &'static str {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
@@ -285,8 +358,12 @@ async fn start_monitoring(
     central: Arc<Central>,
     tools: &[String],
 ) {
-    let installed =
-        recorder.and_then(|r| telemetry::metrics::install(r, tools).map_err(|e| e.to_string()));
+    let endpoints: Vec<telemetry::metrics::Endpoint> = routes::ALL
+        .iter()
+        .map(|route| (route.template, route.method.as_str()))
+        .collect();
+    let installed = recorder
+        .and_then(|r| telemetry::metrics::install(r, &endpoints, tools).map_err(|e| e.to_string()));
     let handle = match installed {
         Ok(handle) => handle,
         Err(e) => {
@@ -326,6 +403,32 @@ async fn start_monitoring(
         endpoints,
     ));
     tokio::spawn(IdleProber::new(IDLE_PROBE_INTERVAL).run(central));
+}
+
+/// `connect [--socket PATH] [--fallback]`: relays stdin/stdout to the daemon's socket. With
+/// `fallback`, runs `serve` in-process when no daemon listens.
+pub fn connect(cli: &Cli, socket: Option<&std::path::Path>, fallback: bool) -> Result<(), Failure> {
+    let mut flags = std::collections::BTreeMap::new();
+    if let Some(socket) = socket {
+        flags.insert("mcp_socket".to_string(), socket.display().to_string());
+    }
+    let inputs = Inputs::from_process(flags, cli.config_file.clone());
+    let Some(path) = crate::config::McpSettings::client_socket(&inputs)? else {
+        return Err(Failure::Config(ConfigError::Usage(
+            "ARUBA_MCP_SOCKET is off, so there is no daemon socket to connect to; give --socket PATH"
+                .to_string(),
+        )));
+    };
+    match crate::connect::open(&path) {
+        Ok(stream) => {
+            crate::connect::relay(stream, &path).map_err(|e| Failure::Other(e.to_string()))
+        }
+        Err(e) if fallback && e.no_daemon() => {
+            eprintln!("aruba-noc-mcp connect: {e}; running standalone instead (--fallback)");
+            serve(cli, false, crate::cli::DEFAULT_SEED, "")
+        }
+        Err(e) => Err(Failure::Other(e.to_string())),
+    }
 }
 
 /// `check [--simulate]`: one token request and one cheap API call, reported on stdout.

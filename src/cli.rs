@@ -22,6 +22,22 @@ pub enum Command {
         /// `--faults`: canonical fault spec for the simulator (empty: none).
         faults: String,
     },
+    /// The appliance service: MCP sessions on a Unix socket and Streamable HTTP.
+    Daemon {
+        /// Use the built-in simulator instead of the configured Central.
+        simulate: bool,
+        /// Simulator data seed.
+        seed: u64,
+        /// `--faults`: canonical fault spec for the simulator (empty: none).
+        faults: String,
+    },
+    /// Relay stdin/stdout to the daemon's socket.
+    Connect {
+        /// `--socket PATH`; otherwise `ARUBA_MCP_SOCKET` or the default.
+        socket: Option<PathBuf>,
+        /// Run `serve` in-process when no daemon listens.
+        fallback: bool,
+    },
     /// Verify configuration and credentials.
     Check {
         /// Check against the built-in simulator.
@@ -115,6 +131,8 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Cli, ConfigErro
     let mut settings = BTreeMap::new();
     let mut help = false;
     let mut version = false;
+    let mut socket: Option<PathBuf> = None;
+    let mut fallback = false;
 
     while let Some(arg) = parser.next().map_err(|e| usage(e.to_string()))? {
         match arg {
@@ -153,6 +171,12 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Cli, ConfigErro
                     parser.value().map_err(|e| usage(e.to_string()))?,
                 )?);
             }
+            Long("socket") => {
+                socket = Some(PathBuf::from(
+                    parser.value().map_err(|e| usage(e.to_string()))?,
+                ));
+            }
+            Long("fallback") => fallback = true,
             Long("config") => {
                 config_file = Some(PathBuf::from(
                     parser.value().map_err(|e| usage(e.to_string()))?,
@@ -199,6 +223,15 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Cli, ConfigErro
                 seed,
                 faults: faults.clone().unwrap_or_default(),
             },
+            Some("daemon") => Command::Daemon {
+                simulate,
+                seed,
+                faults: faults.clone().unwrap_or_default(),
+            },
+            Some("connect") => Command::Connect {
+                socket: socket.clone(),
+                fallback,
+            },
             Some("check") => Command::Check { simulate },
             Some("demo") => Command::Demo { seed },
             Some("simulator") => Command::Simulator {
@@ -209,7 +242,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Cli, ConfigErro
             },
             Some(other) => {
                 return Err(usage(format!(
-                    "unknown command {other:?}; commands: serve, check, simulator, demo"
+                    "unknown command {other:?}; commands: serve, daemon, connect, check, simulator, demo"
                 )));
             }
         }
@@ -221,7 +254,21 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Cli, ConfigErro
             Err(usage(format!("{what} does not apply to this command")))
         }
     };
+    if !matches!(command, Command::Connect { .. }) {
+        only_for("--socket", socket.is_none())?;
+        only_for("--fallback", !fallback)?;
+    }
     match &command {
+        Command::Connect { .. } => {
+            only_for("--simulate", !simulate)?;
+            only_for("--listen", listen.is_none())?;
+            only_for("--faults", faults.is_none())?;
+            // The relay reads no configuration; with --fallback, `serve` does.
+            only_for(
+                "setting flags (they apply to --fallback only)",
+                fallback || (settings.is_empty() && config_file.is_none()),
+            )?;
+        }
         Command::Simulator { .. } => {
             only_for("--simulate", !simulate)?;
             only_for(
@@ -237,7 +284,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Cli, ConfigErro
             only_for("--listen", listen.is_none())?;
             only_for("--faults", faults.is_none())?;
         }
-        Command::Serve { .. } => {
+        Command::Serve { .. } | Command::Daemon { .. } => {
             only_for("--listen", listen.is_none())?;
             if faults.is_some() && !simulate {
                 return Err(usage(
@@ -264,6 +311,8 @@ pub fn help() -> String {
         "aruba-noc-mcp {} — an MCP server for NOC work on HPE Aruba Networking Central\n\n\
 USAGE:\n\
   aruba-noc-mcp [serve] [--simulate [--faults SPEC]] [--config PATH] [SETTING FLAGS]\n\
+  aruba-noc-mcp daemon [--simulate [--faults SPEC]] [--config PATH] [SETTING FLAGS]\n\
+  aruba-noc-mcp connect [--socket PATH] [--fallback [--config PATH] [SETTING FLAGS]]\n\
   aruba-noc-mcp check [--simulate] [--config PATH] [SETTING FLAGS]\n\
   aruba-noc-mcp simulator [--listen 127.0.0.1:PORT] [--seed N] [--token-lifetime SECS]\n\
                           [--faults SPEC]\n\
@@ -273,6 +322,12 @@ COMMANDS:\n\
   serve       MCP server on stdin/stdout against the configured Central (default)\n\
   serve --simulate\n\
               the same against a built-in Central simulator on 127.0.0.1 (no credentials)\n\
+  daemon      the appliance service: one process owning Central access and /metrics, serving\n\
+              MCP sessions on a Unix socket (ARUBA_MCP_SOCKET) and, when ARUBA_MCP_ADDR is set,\n\
+              Streamable HTTP at /mcp; SIGHUP re-reads the config and secret files, SIGTERM\n\
+              drains calls (at most 10 s) and exits 0\n\
+  connect     what a local MCP client launches to use the daemon: relays stdin/stdout to the\n\
+              socket; exit 1 with a message when no daemon listens (--fallback: run serve)\n\
   check       one token request and one cheap API call; exit 0 when both work\n\
   simulator   the Central simulator alone; prints its base URL, token URL and credentials\n\
   demo        simulator + this binary as an MCP server over pipes + a scripted client session\n\n\
@@ -398,6 +453,39 @@ mod tests {
     }
 
     #[test]
+    fn daemon_and_connect() {
+        assert_eq!(
+            p(&["daemon", "--simulate", "--mcp-max-sessions", "3"])
+                .unwrap()
+                .command,
+            Command::Daemon {
+                simulate: true,
+                seed: DEFAULT_SEED,
+                faults: String::new()
+            }
+        );
+        assert_eq!(
+            p(&["connect", "--socket", "/run/x.sock"]).unwrap().command,
+            Command::Connect {
+                socket: Some(PathBuf::from("/run/x.sock")),
+                fallback: false
+            }
+        );
+        let cli = p(&["connect", "--fallback", "--read-only"]).unwrap();
+        assert_eq!(
+            cli.command,
+            Command::Connect {
+                socket: None,
+                fallback: true
+            }
+        );
+        assert_eq!(
+            cli.settings.get("read_only").map(String::as_str),
+            Some("true")
+        );
+    }
+
+    #[test]
     fn simulator_options() {
         let cli = p(&[
             "simulator",
@@ -440,6 +528,9 @@ mod tests {
                 .contains("api-timeout")
         );
         assert!(p(&["demo", "--base-url", "http://x"]).is_err());
+        assert!(p(&["serve", "--socket", "/x"]).is_err());
+        assert!(p(&["connect", "--api-timeout", "5"]).is_err());
+        assert!(p(&["daemon", "--listen", "127.0.0.1:1"]).is_err());
         assert_eq!(p(&["--help"]).unwrap().command, Command::Help);
         assert_eq!(p(&["-V"]).unwrap().command, Command::Version);
     }

@@ -105,7 +105,7 @@ impl fmt::Debug for Secret {
 }
 
 /// How the server authenticates to Central.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Credentials {
     /// OAuth2 client id (`ARUBA_CLIENT_ID`, secret file `aruba_client_id`).
     pub client_id: Option<String>,
@@ -194,6 +194,45 @@ pub struct MetricsSettings {
     /// PEM certificate and key to serve HTTPS.
     pub tls: Option<(PathBuf, PathBuf)>,
 }
+
+/// The daemon's MCP listeners (`aruba-noc-mcp daemon`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct McpSettings {
+    /// The Unix socket, `None` when `ARUBA_MCP_SOCKET=off`.
+    pub socket: Option<PathBuf>,
+    /// The Streamable HTTP listener, `None` when `ARUBA_MCP_ADDR=off` (the default).
+    pub http: Option<McpHttpSettings>,
+    /// Sessions served at once over every transport (`ARUBA_MCP_MAX_SESSIONS`).
+    pub max_sessions: usize,
+}
+
+/// The Streamable HTTP listener at `/mcp`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct McpHttpSettings {
+    /// Listen address (`ARUBA_MCP_ADDR`).
+    pub addr: SocketAddr,
+    /// File holding the bearer token every request must carry (`ARUBA_MCP_TOKEN_FILE`).
+    pub token_file: Option<PathBuf>,
+    /// PEM certificate and key to serve HTTPS (`ARUBA_MCP_TLS_CERT`, `ARUBA_MCP_TLS_KEY`).
+    pub tls: Option<(PathBuf, PathBuf)>,
+    /// `Origin` values accepted (`ARUBA_MCP_ALLOWED_ORIGINS`); requests without one are accepted.
+    pub allowed_origins: Vec<String>,
+}
+
+impl McpSettings {
+    /// The daemon's socket as `connect` finds it (`--socket` is the `mcp_socket` flag, then
+    /// `ARUBA_MCP_SOCKET`, the config file, the default); `None` when it is off. No secret is
+    /// read.
+    pub fn client_socket(inputs: &Inputs) -> Result<Option<PathBuf>, ConfigError> {
+        let layers = Layers::read(inputs)?;
+        Ok(Config::mcp(&layers)?.socket)
+    }
+}
+
+/// Default socket when neither `ARUBA_MCP_SOCKET` nor systemd's `RUNTIME_DIRECTORY` is set.
+pub const DEFAULT_MCP_SOCKET: &str = "/run/aruba-noc-mcp/mcp.sock";
+/// Default `ARUBA_MCP_MAX_SESSIONS`.
+pub const DEFAULT_MAX_SESSIONS: usize = 32;
 
 /// Which tools are offered.
 #[derive(Debug, Clone, Default)]
@@ -296,6 +335,8 @@ pub struct Config {
     pub resilience: ResilienceSettings,
     /// Metrics listener.
     pub metrics: MetricsSettings,
+    /// The daemon's MCP listeners.
+    pub mcp: McpSettings,
     /// Tool selection.
     pub tools: ToolSettings,
     /// Logging.
@@ -463,6 +504,41 @@ pub const SETTINGS: &[Setting] = &[
         "metrics_tls_key",
         "PEM key for /metrics HTTPS",
     ),
+    setting(
+        "ARUBA_MCP_SOCKET",
+        "mcp_socket",
+        "daemon: Unix socket path, or off",
+    ),
+    setting(
+        "ARUBA_MCP_ADDR",
+        "mcp_addr",
+        "daemon: Streamable HTTP /mcp address, or off",
+    ),
+    setting(
+        "ARUBA_MCP_TOKEN_FILE",
+        "mcp_token_file",
+        "daemon: bearer token file for /mcp",
+    ),
+    setting(
+        "ARUBA_MCP_TLS_CERT",
+        "mcp_tls_cert",
+        "daemon: PEM certificate for /mcp HTTPS",
+    ),
+    setting(
+        "ARUBA_MCP_TLS_KEY",
+        "mcp_tls_key",
+        "daemon: PEM key for /mcp HTTPS",
+    ),
+    setting(
+        "ARUBA_MCP_ALLOWED_ORIGINS",
+        "mcp_allowed_origins",
+        "daemon: comma list of Origins accepted on /mcp",
+    ),
+    setting(
+        "ARUBA_MCP_MAX_SESSIONS",
+        "mcp_max_sessions",
+        "daemon: MCP sessions served at once",
+    ),
     Setting {
         env: "ARUBA_READ_ONLY",
         key: "read_only",
@@ -577,7 +653,27 @@ struct Layers<'a> {
     warnings: Vec<String>,
 }
 
-impl Layers<'_> {
+impl<'a> Layers<'a> {
+    /// The sources of `inputs`: its flags and environment, and the config file it names (or
+    /// the default one, when that exists).
+    fn read(inputs: &'a Inputs) -> Result<Layers<'a>, ConfigError> {
+        let (file_path, file) = match &inputs.config_file {
+            Some(path) => (Some(path.clone()), read_file(path)?),
+            None => match inputs.default_config_file.as_deref() {
+                Some(default) if default.exists() => {
+                    (Some(default.to_path_buf()), read_file(default)?)
+                }
+                _ => (None, BTreeMap::new()),
+            },
+        };
+        Ok(Layers {
+            inputs,
+            file,
+            file_path,
+            warnings: Vec::new(),
+        })
+    }
+
     fn raw(&self, s: &Setting) -> Option<Raw> {
         if let Some(v) = self.inputs.flags.get(s.key) {
             return Some(Raw {
@@ -629,6 +725,19 @@ impl Layers<'_> {
         let value = self.inputs.env.get(env)?.trim().to_string();
         (!is_placeholder(&value)).then_some(value)
     }
+}
+
+/// An HTTP origin as browsers send it (`scheme://host[:port]`, port `*` for any), or `null`.
+fn is_origin(text: &str) -> bool {
+    if text == "null" {
+        return true;
+    }
+    let Some((scheme, rest)) = text.split_once("://") else {
+        return false;
+    };
+    matches!(scheme, "http" | "https")
+        && !rest.is_empty()
+        && !rest.contains(['/', '?', '#', ' ', '@'])
 }
 
 /// Values that example files and deploy scripts write instead of a real credential.
@@ -893,21 +1002,8 @@ fn read_file(path: &Path) -> Result<BTreeMap<String, String>, ConfigError> {
 impl Config {
     /// Loads and validates the configuration from `inputs`.
     pub fn load(inputs: &Inputs) -> Result<Config, ConfigError> {
-        let (file_path, file) = match &inputs.config_file {
-            Some(path) => (Some(path.clone()), read_file(path)?),
-            None => match inputs.default_config_file.as_deref() {
-                Some(default) if default.exists() => {
-                    (Some(default.to_path_buf()), read_file(default)?)
-                }
-                _ => (None, BTreeMap::new()),
-            },
-        };
-        let mut layers = Layers {
-            inputs,
-            file,
-            file_path: file_path.clone(),
-            warnings: Vec::new(),
-        };
+        let mut layers = Layers::read(inputs)?;
+        let file_path = layers.file_path.clone();
 
         let central = Self::central(&mut layers)?;
         let resilience = ResilienceSettings {
@@ -953,6 +1049,7 @@ impl Config {
             )?,
         };
         let metrics = Self::metrics(&layers)?;
+        let mcp = Self::mcp(&layers)?;
         let tools = ToolSettings {
             read_only: parse_bool(&layers, "ARUBA_READ_ONLY", false)?,
             toolsets: parse_list(&layers, "ARUBA_TOOLSETS"),
@@ -967,6 +1064,7 @@ impl Config {
             central,
             resilience,
             metrics,
+            mcp,
             tools,
             log,
             langsmith,
@@ -1116,6 +1214,102 @@ impl Config {
             addr,
             token_file: parse_path(layers, "ARUBA_METRICS_TOKEN_FILE"),
             tls,
+        })
+    }
+
+    fn mcp(layers: &Layers<'_>) -> Result<McpSettings, ConfigError> {
+        let off = |text: &str| {
+            matches!(
+                text.to_ascii_lowercase().as_str(),
+                "off" | "none" | "disabled" | ""
+            )
+        };
+        let socket = match layers.get("ARUBA_MCP_SOCKET") {
+            Some((raw, _)) if off(raw.value.trim()) => None,
+            Some((raw, _)) => Some(PathBuf::from(raw.value.trim())),
+            None => Some(
+                layers
+                    .inputs
+                    .env
+                    .get("RUNTIME_DIRECTORY")
+                    .and_then(|dirs| dirs.split(':').find(|d| !d.is_empty()))
+                    .map_or_else(
+                        || PathBuf::from(DEFAULT_MCP_SOCKET),
+                        |dir| Path::new(dir).join("mcp.sock"),
+                    ),
+            ),
+        };
+        let addr = match layers.get("ARUBA_MCP_ADDR") {
+            None => None,
+            Some((raw, _)) if off(raw.value.trim()) => None,
+            Some((raw, s)) => {
+                let text = raw.value.trim();
+                Some(text.parse::<SocketAddr>().map_err(|_| {
+                    invalid(
+                        s,
+                        &raw,
+                        format!("{text:?} is not an address"),
+                        "IP:PORT (e.g. 127.0.0.1:9465) or off",
+                    )
+                })?)
+            }
+        };
+        let tls = match (
+            parse_path(layers, "ARUBA_MCP_TLS_CERT"),
+            parse_path(layers, "ARUBA_MCP_TLS_KEY"),
+        ) {
+            (Some(c), Some(k)) => Some((c, k)),
+            (None, None) => None,
+            _ => {
+                return Err(ConfigError::Inconsistent(
+                    "ARUBA_MCP_TLS_CERT and ARUBA_MCP_TLS_KEY must be set together \
+                     (PEM certificate chain and private key)"
+                        .to_string(),
+                ));
+            }
+        };
+        let token_file = parse_path(layers, "ARUBA_MCP_TOKEN_FILE");
+        let allowed_origins = parse_list(layers, "ARUBA_MCP_ALLOWED_ORIGINS").unwrap_or_default();
+        if let Some((raw, s)) = layers.get("ARUBA_MCP_ALLOWED_ORIGINS")
+            && let Some(bad) = allowed_origins.iter().find(|o| !is_origin(o))
+        {
+            return Err(invalid(
+                s,
+                &raw,
+                format!("{bad:?} is not an origin"),
+                "comma-separated origins with a scheme, e.g. https://noc.example.com,http://localhost:6274",
+            ));
+        }
+        let http = match addr {
+            None => None,
+            Some(addr) => {
+                if !addr.ip().is_loopback() && (token_file.is_none() || tls.is_none()) {
+                    return Err(ConfigError::Inconsistent(format!(
+                        "ARUBA_MCP_ADDR={addr} is not a loopback address: serving MCP beyond this \
+                         host needs both ARUBA_MCP_TOKEN_FILE (bearer token) and \
+                         ARUBA_MCP_TLS_CERT/ARUBA_MCP_TLS_KEY (HTTPS); set them, or listen on \
+                         127.0.0.1"
+                    )));
+                }
+                Some(McpHttpSettings {
+                    addr,
+                    token_file,
+                    tls,
+                    allowed_origins,
+                })
+            }
+        };
+        Ok(McpSettings {
+            socket,
+            http,
+            max_sessions: parse_number(
+                layers,
+                "ARUBA_MCP_MAX_SESSIONS",
+                DEFAULT_MAX_SESSIONS,
+                1,
+                1024,
+                "a whole number of sessions from 1 to 1024",
+            )?,
         })
     }
 
@@ -1426,6 +1620,71 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("ARUBA_METRICS_TLS_KEY"), "{err}");
+    }
+
+    #[test]
+    fn mcp_listeners_default_to_the_socket_only() {
+        let c = load(&[]).unwrap();
+        assert_eq!(c.mcp.socket, Some(PathBuf::from(DEFAULT_MCP_SOCKET)));
+        assert_eq!(c.mcp.http, None);
+        assert_eq!(c.mcp.max_sessions, DEFAULT_MAX_SESSIONS);
+        let c = load(&[("RUNTIME_DIRECTORY", "/run/aruba-noc-mcp-test:/other")]).unwrap();
+        assert_eq!(
+            c.mcp.socket,
+            Some(PathBuf::from("/run/aruba-noc-mcp-test/mcp.sock"))
+        );
+        let c = load(&[
+            ("ARUBA_MCP_SOCKET", "off"),
+            ("ARUBA_MCP_ADDR", "127.0.0.1:9465"),
+            (
+                "ARUBA_MCP_ALLOWED_ORIGINS",
+                "http://localhost:6274, https://noc.example.com",
+            ),
+            ("ARUBA_MCP_MAX_SESSIONS", "4"),
+        ])
+        .unwrap();
+        assert_eq!(c.mcp.socket, None);
+        let http = c.mcp.http.unwrap();
+        assert_eq!(http.addr, "127.0.0.1:9465".parse().unwrap());
+        assert_eq!(
+            http.allowed_origins,
+            ["http://localhost:6274", "https://noc.example.com"]
+        );
+        assert_eq!(c.mcp.max_sessions, 4);
+    }
+
+    #[test]
+    fn mcp_beyond_loopback_needs_a_token_and_tls() {
+        let err = load(&[("ARUBA_MCP_ADDR", "0.0.0.0:9465")]).unwrap_err();
+        let text = err.to_string();
+        for setting in [
+            "ARUBA_MCP_ADDR",
+            "ARUBA_MCP_TOKEN_FILE",
+            "ARUBA_MCP_TLS_CERT",
+        ] {
+            assert!(text.contains(setting), "{text}");
+        }
+        let only_token = load(&[
+            ("ARUBA_MCP_ADDR", "0.0.0.0:9465"),
+            ("ARUBA_MCP_TOKEN_FILE", "/etc/t"),
+        ]);
+        assert!(only_token.is_err());
+        let both = load(&[
+            ("ARUBA_MCP_ADDR", "0.0.0.0:9465"),
+            ("ARUBA_MCP_TOKEN_FILE", "/etc/t"),
+            ("ARUBA_MCP_TLS_CERT", "/etc/c.pem"),
+            ("ARUBA_MCP_TLS_KEY", "/etc/k.pem"),
+        ])
+        .unwrap();
+        assert!(both.mcp.http.is_some());
+        let err = load(&[("ARUBA_MCP_ALLOWED_ORIGINS", "example.com")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("ARUBA_MCP_ALLOWED_ORIGINS"), "{err}");
+        let err = load(&[("ARUBA_MCP_MAX_SESSIONS", "0")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("ARUBA_MCP_MAX_SESSIONS"), "{err}");
     }
 
     #[test]

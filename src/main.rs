@@ -25,6 +25,12 @@ fn main() -> ExitCode {
             seed,
             faults,
         } => app::serve(&cli, *simulate, *seed, faults),
+        Command::Daemon {
+            simulate,
+            seed,
+            faults,
+        } => aruba_noc_mcp::daemon::run(&cli, *simulate, *seed, faults),
+        Command::Connect { socket, fallback } => app::connect(&cli, socket.as_deref(), *fallback),
         Command::Check { simulate } => app::check(&cli, *simulate),
         Command::Simulator {
             listen,

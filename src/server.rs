@@ -22,6 +22,7 @@ use tracing::Instrument;
 
 use crate::central::Central;
 use crate::prompts;
+use crate::sessions::{CALLS_PER_SESSION, CallTracker, SessionSlot};
 use crate::telemetry;
 use crate::tools::{LIST_TTL_MS, Progress, Registry, ToolContext};
 
@@ -29,7 +30,7 @@ use crate::tools::{LIST_TTL_MS, Progress, Registry, ToolContext};
 const TOOL_DEADLINE_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Server name reported in `initialize`.
-pub const SERVER_NAME: &str = "aruba-noc-mcp";
+pub const SERVER_NAME: &str = telemetry::SERVER_NAME;
 
 /// Guidance sent to the model in `initialize`.
 pub const INSTRUCTIONS: &str = "Tools for operating an HPE Aruba Networking Central network \
@@ -47,13 +48,34 @@ Results carry structured data plus a short summary; quote numbers from them rath
 When a tool returns an error, read it: it says which argument to fix or what Central answered \
 (status, errorCode, debugId).";
 
-/// The MCP handler.
+/// The MCP handler: one per session, over state every session shares. It knows nothing of its
+/// transport: stdio, the daemon's socket and Streamable HTTP all serve the same handler.
 #[derive(Clone)]
 pub struct NocServer {
     registry: Arc<Registry>,
     central: Arc<Central>,
     calls: Arc<AtomicU64>,
     ready: tokio::sync::watch::Receiver<bool>,
+    tracker: Arc<CallTracker>,
+    session: Arc<Session>,
+}
+
+/// What belongs to one session.
+#[derive(Debug)]
+struct Session {
+    /// Its tool calls in flight, at most [`CALLS_PER_SESSION`].
+    calls: tokio::sync::Semaphore,
+    /// Its place under the session limit, given back when the last handler clone is dropped.
+    _slot: Option<SessionSlot>,
+}
+
+impl Session {
+    fn new(slot: Option<SessionSlot>) -> Arc<Session> {
+        Arc::new(Session {
+            calls: tokio::sync::Semaphore::new(CALLS_PER_SESSION),
+            _slot: slot,
+        })
+    }
 }
 
 impl NocServer {
@@ -64,6 +86,8 @@ impl NocServer {
             central,
             calls: Arc::new(AtomicU64::new(0)),
             ready: tokio::sync::watch::channel(true).1,
+            tracker: CallTracker::new(),
+            session: Session::new(None),
         }
     }
 
@@ -73,6 +97,22 @@ impl NocServer {
     pub fn with_startup_gate(mut self, ready: tokio::sync::watch::Receiver<bool>) -> NocServer {
         self.ready = ready;
         self
+    }
+
+    /// Counts this server's calls with `tracker` (shared by every session of a daemon, so that
+    /// shutdown can drain them).
+    pub fn with_tracker(mut self, tracker: Arc<CallTracker>) -> NocServer {
+        self.tracker = tracker;
+        self
+    }
+
+    /// A handler for a new session holding `slot`: same tools, Central and tracker, its own
+    /// in-flight limit.
+    pub fn for_session(&self, slot: Option<SessionSlot>) -> NocServer {
+        NocServer {
+            session: Session::new(slot),
+            ..self.clone()
+        }
     }
 }
 
@@ -144,6 +184,17 @@ impl ServerHandler for NocServer {
                 )),
             };
         };
+        let Some(_in_flight) = self.tracker.start() else {
+            return Ok(refuse(format!(
+                "{name} was not run: this aruba-noc-mcp server is shutting down; retry in a moment"
+            )));
+        };
+        let Ok(_session_turn) = self.session.calls.try_acquire() else {
+            return Ok(refuse(format!(
+                "{name} was not run: busy, this session already has {CALLS_PER_SESSION} tool calls \
+                 in flight; wait for one to finish, then call again"
+            )));
+        };
         let call_id = format!(
             "{:x}-{}",
             std::process::id(),
@@ -204,6 +255,11 @@ impl ServerHandler for NocServer {
     ) -> Result<CustomResult, ErrorData> {
         Err(malformed_request(&request.method, request.params))
     }
+}
+
+/// An `isError` result that ran nothing.
+fn refuse(message: String) -> CallToolResponse {
+    CallToolResult::error(vec![ContentBlock::text(message)]).into()
 }
 
 /// The JSON-RPC error for a request rmcp could not decode.

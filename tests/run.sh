@@ -27,6 +27,12 @@ echo "== cargo test (unit + integration)"
 cargo test --locked --all-targets
 cargo test --locked --doc
 
+# Real MCP clients against `daemon --simulate` (before target/debug is dropped below): the official
+# conformance suite's server scenarios over HTTP, and the MCP Inspector CLI over HTTP and stdio.
+echo "== real MCP clients: conformance suite and Inspector CLI (tests/mcp_clients.sh)"
+tests/mcp_clients.sh
+if [ "${CI:-}" = true ]; then rm -rf target/mcp-clients; fi
+
 # Every public item is documented (`missing_docs`); its docs must also build without a warning
 # (broken links, stray HTML).
 echo "== cargo doc (warnings are errors)"

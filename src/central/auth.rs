@@ -59,7 +59,7 @@ pub struct TokenStatus {
 #[derive(Debug)]
 pub struct Auth {
     token_url: String,
-    credentials: Credentials,
+    credentials: Mutex<Credentials>,
     refresh_buffer: Duration,
     timeout: Duration,
     cached: Mutex<Option<Cached>>,
@@ -87,7 +87,7 @@ impl Auth {
         });
         Auth {
             token_url,
-            credentials,
+            credentials: Mutex::new(credentials),
             refresh_buffer,
             timeout,
             cached: Mutex::new(cached),
@@ -110,7 +110,40 @@ impl Auth {
 
     /// Why no call can be authenticated, if that is so.
     pub fn missing_reason(&self) -> Option<String> {
-        self.credentials.missing_reason()
+        self.credentials().missing_reason()
+    }
+
+    /// The credentials in use now (a copy; secrets stay wrapped in [`Secret`]).
+    fn credentials(&self) -> Credentials {
+        match self.credentials.lock() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Replaces the credentials (the daemon's reload). New client credentials are used from the
+    /// next token request on; the cached token stays valid until it expires or is rejected. A
+    /// changed static token replaces the cached one at once. Returns whether anything changed.
+    pub fn replace_credentials(&self, credentials: Credentials) -> bool {
+        let previous = self.credentials();
+        if previous == credentials {
+            return false;
+        }
+        let token_changed = previous.access_token != credentials.access_token;
+        let new_static = credentials.access_token.clone();
+        match self.credentials.lock() {
+            Ok(mut guard) => *guard = credentials,
+            Err(poisoned) => *poisoned.into_inner() = credentials,
+        }
+        if token_changed {
+            let generation = self.generation.fetch_add(1, Ordering::Relaxed) + 1;
+            self.store(new_static.map(|value| Cached {
+                bearer: Bearer { value, generation },
+                refresh_at: None,
+                expires_at: None,
+            }));
+        }
+        true
     }
 
     /// State of the cached token.
@@ -124,7 +157,7 @@ impl Auth {
             expires_in: cached
                 .and_then(|c| c.expires_at)
                 .map(|e| e.saturating_duration_since(now)),
-            renewable: self.credentials.has_client_credentials(),
+            renewable: self.credentials().has_client_credentials(),
             last_error: match self.last_error.lock() {
                 Ok(guard) => guard.clone(),
                 Err(poisoned) => poisoned.into_inner().clone(),
@@ -207,7 +240,7 @@ impl Auth {
             metrics::counter!(telemetry::OAUTH2_CONCURRENT_REFRESH_PREVENTED).increment(1);
             return Ok(current.bearer);
         }
-        if !self.credentials.has_client_credentials() {
+        if !self.credentials().has_client_credentials() {
             return Err(ApiError::StaticTokenRejected {
                 call: call.to_string(),
             });
@@ -255,12 +288,10 @@ impl Auth {
     }
 
     async fn request_token(&self, transport: &Transport) -> Result<Bearer, ApiError> {
-        let (Some(id), Some(secret)) =
-            (&self.credentials.client_id, &self.credentials.client_secret)
-        else {
+        let credentials = self.credentials();
+        let (Some(id), Some(secret)) = (&credentials.client_id, &credentials.client_secret) else {
             return Err(ApiError::NotConfigured {
-                reason: self
-                    .credentials
+                reason: credentials
                     .missing_reason()
                     .unwrap_or_else(|| "client credentials are missing".to_string()),
             });

@@ -657,7 +657,7 @@ impl Central {
             Ok(Err(TransportError::BodyTooLarge { .. })) => RequestEnd::Oversize,
             Ok(Err(TransportError::Busy { .. } | TransportError::Stopped)) => return,
         };
-        telemetry::record_api_request(&route, end, latency);
+        telemetry::record_api_request((route.template, route.method.as_str()), end, latency);
         let (status, error) = match (end, sent) {
             (RequestEnd::Status(code), _) => (Some(code), None),
             // Central answered, only too much: it is up.

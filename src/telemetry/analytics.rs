@@ -299,7 +299,7 @@ impl Encoder for RunEncoder {
 impl RunEncoder {
     fn metadata(&self) -> Map<String, Value> {
         let mut m = Map::new();
-        m.insert("server".into(), json!(crate::server::SERVER_NAME));
+        m.insert("server".into(), json!(crate::telemetry::SERVER_NAME));
         m.insert("server_version".into(), json!(env!("CARGO_PKG_VERSION")));
         m
     }
@@ -317,7 +317,7 @@ impl RunEncoder {
             "run_type": "chain",
             "start_time": ids::rfc3339(s.start),
             "session_name": self.project,
-            "inputs": {"server": crate::server::SERVER_NAME, "version": env!("CARGO_PKG_VERSION")},
+            "inputs": {"server": crate::telemetry::SERVER_NAME, "version": env!("CARGO_PKG_VERSION")},
             "extra": {"metadata": metadata},
             "tags": ["aruba-noc-mcp", "mcp-session"],
         });

@@ -11,7 +11,7 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -86,6 +86,24 @@ impl std::fmt::Debug for HttpSettings {
     }
 }
 
+/// The settings a listener's configuration errors name.
+#[derive(Debug, Clone, Copy)]
+pub struct SettingNames {
+    /// The bearer token file setting.
+    pub token_file: &'static str,
+    /// The TLS certificate setting.
+    pub tls_cert: &'static str,
+    /// The TLS key setting.
+    pub tls_key: &'static str,
+}
+
+/// The names of the monitoring listener's settings.
+pub const METRICS_SETTINGS: SettingNames = SettingNames {
+    token_file: "ARUBA_METRICS_TOKEN_FILE",
+    tls_cert: "ARUBA_METRICS_TLS_CERT",
+    tls_key: "ARUBA_METRICS_TLS_KEY",
+};
+
 impl HttpSettings {
     /// Reads the token file and the TLS certificate and key; `None` when the listener is off.
     /// Any problem is a configuration error naming the variable.
@@ -93,22 +111,37 @@ impl HttpSettings {
         let Some(addr) = settings.addr else {
             return Ok(None);
         };
-        let token = settings
-            .token_file
-            .as_deref()
-            .map(read_token_file)
+        HttpSettings::build(
+            addr,
+            settings.token_file.as_deref(),
+            settings.tls.as_ref(),
+            METRICS_SETTINGS,
+            Limits::default(),
+        )
+        .map(Some)
+    }
+
+    /// A listener on `addr` with the bearer token in `token_file` and the TLS certificate and
+    /// key in `tls`, if given; errors name the settings in `names`.
+    pub fn build(
+        addr: SocketAddr,
+        token_file: Option<&Path>,
+        tls: Option<&(PathBuf, PathBuf)>,
+        names: SettingNames,
+        limits: Limits,
+    ) -> Result<HttpSettings, ConfigError> {
+        let token = token_file
+            .map(|path| read_token_file(path, names))
             .transpose()?;
-        let tls = settings
-            .tls
-            .as_ref()
-            .map(|(cert, key)| tls_acceptor(cert, key))
+        let tls = tls
+            .map(|(cert, key)| tls_acceptor(cert, key, names))
             .transpose()?;
-        Ok(Some(HttpSettings {
+        Ok(HttpSettings {
             addr,
             token,
             tls,
-            limits: Limits::default(),
-        }))
+            limits,
+        })
     }
 
     /// Serves HTTPS.
@@ -119,6 +152,12 @@ impl HttpSettings {
     /// Requires a bearer token.
     pub fn has_token(&self) -> bool {
         self.token.is_some()
+    }
+
+    /// Whether `headers` carry the bearer token (always, when none is required); compared in
+    /// constant time.
+    pub fn authorised(&self, headers: &hyper::HeaderMap) -> bool {
+        authorised(headers, self.token.as_ref())
     }
 }
 
@@ -131,10 +170,10 @@ fn invalid(setting: &'static str, problem: String, expected: &'static str) -> Co
     }
 }
 
-fn read_token_file(path: &Path) -> Result<Secret, ConfigError> {
+fn read_token_file(path: &Path, names: SettingNames) -> Result<Secret, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         invalid(
-            "ARUBA_METRICS_TOKEN_FILE",
+            names.token_file,
             format!("cannot read {}: {e}", path.display()),
             "a readable file holding the bearer token",
         )
@@ -142,7 +181,7 @@ fn read_token_file(path: &Path) -> Result<Secret, ConfigError> {
     let token = text.trim();
     if token.is_empty() || token.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(invalid(
-            "ARUBA_METRICS_TOKEN_FILE",
+            names.token_file,
             format!("{} is empty or has spaces inside", path.display()),
             "a file holding one token without spaces",
         ));
@@ -150,28 +189,32 @@ fn read_token_file(path: &Path) -> Result<Secret, ConfigError> {
     Ok(Secret::new(token))
 }
 
-fn tls_acceptor(cert: &Path, key: &Path) -> Result<tokio_rustls::TlsAcceptor, ConfigError> {
+fn tls_acceptor(
+    cert: &Path,
+    key: &Path,
+    names: SettingNames,
+) -> Result<tokio_rustls::TlsAcceptor, ConfigError> {
     use rustls_pki_types::pem::PemObject;
     use rustls_pki_types::{CertificateDer, PrivateKeyDer};
     let certs = CertificateDer::pem_file_iter(cert)
         .and_then(|it| it.collect::<Result<Vec<_>, _>>())
         .map_err(|e| {
             invalid(
-                "ARUBA_METRICS_TLS_CERT",
+                names.tls_cert,
                 format!("cannot read a certificate from {}: {e}", cert.display()),
                 "a PEM certificate chain file",
             )
         })?;
     if certs.is_empty() {
         return Err(invalid(
-            "ARUBA_METRICS_TLS_CERT",
+            names.tls_cert,
             format!("{} holds no certificate", cert.display()),
             "a PEM certificate chain file",
         ));
     }
     let private_key = PrivateKeyDer::from_pem_file(key).map_err(|e| {
         invalid(
-            "ARUBA_METRICS_TLS_KEY",
+            names.tls_key,
             format!("cannot read a private key from {}: {e}", key.display()),
             "a PEM private key file (PKCS#8, PKCS#1 or SEC1)",
         )
@@ -184,9 +227,9 @@ fn tls_acceptor(cert: &Path, key: &Path) -> Result<tokio_rustls::TlsAcceptor, Co
         .with_single_cert(certs, private_key)
         .map_err(|e| {
             invalid(
-                "ARUBA_METRICS_TLS_KEY",
+                names.tls_key,
                 format!("the key does not fit the certificate: {e}"),
-                "the private key of the certificate in ARUBA_METRICS_TLS_CERT",
+                "the private key of the certificate",
             )
         })?;
     Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
@@ -200,30 +243,68 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Accepts connections on `listener` until the runtime stops.
+/// Accepts connections on `listener` until the runtime stops, serving the monitoring endpoints.
 pub async fn serve(
     listener: TcpListener,
     settings: Arc<HttpSettings>,
     endpoints: Arc<dyn Endpoints>,
 ) {
+    let shared = Arc::clone(&settings);
+    serve_with(listener, settings, "metrics listener", move |peer| {
+        let settings = Arc::clone(&shared);
+        let endpoints = Arc::clone(&endpoints);
+        hyper::service::service_fn(move |request: Request<Incoming>| {
+            let response = respond(&request, &settings, endpoints.as_ref());
+            tracing::debug!(
+                %peer,
+                method = %request.method(),
+                path = route_label(request.uri().path()),
+                status = response.status().as_u16(),
+                "metrics listener request"
+            );
+            std::future::ready(Ok::<_, Infallible>(response))
+        })
+    })
+    .await;
+}
+
+/// Accepts connections on `listener` until the runtime stops (or the task is aborted), and
+/// serves each with the hyper service `make_service(peer)` within `settings`' limits and TLS.
+/// `name` labels the log lines.
+pub async fn serve_with<M, S, B>(
+    listener: TcpListener,
+    settings: Arc<HttpSettings>,
+    name: &'static str,
+    make_service: M,
+) where
+    M: Fn(SocketAddr) -> S + Send + Sync + 'static,
+    S: hyper::service::Service<Request<Incoming>, Response = Response<B>, Error = Infallible>
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+    B: hyper::body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let slots = Arc::new(Semaphore::new(settings.limits.max_connections));
+    let make_service = Arc::new(make_service);
     loop {
         let (stream, peer) = match listener.accept().await {
             Ok(accepted) => accepted,
             Err(e) => {
                 // Out of file descriptors and the like: back off instead of spinning.
-                tracing::warn!(error = %e, "metrics listener accept failed");
+                tracing::warn!(error = %e, "{name}: accept failed");
                 tokio::time::sleep(Duration::from_millis(100)).await;
                 continue;
             }
         };
         let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
-            tracing::debug!(%peer, "metrics listener: too many connections; closing this one");
+            tracing::debug!(%peer, "{name}: too many connections; closing this one");
             drop(stream);
             continue;
         };
         let settings = Arc::clone(&settings);
-        let endpoints = Arc::clone(&endpoints);
+        let service = make_service(peer);
         tokio::spawn(async move {
             let _slot = slot;
             let limits = settings.limits;
@@ -233,42 +314,27 @@ pub async fn serve(
                         tokio::time::timeout(limits.tls_handshake_timeout, acceptor.accept(stream))
                             .await;
                     match handshake {
-                        Ok(Ok(tls)) => connection(tls, peer, settings, endpoints).await,
+                        Ok(Ok(tls)) => connection(tls, peer, limits, name, service).await,
                         Ok(Err(e)) => {
-                            tracing::debug!(%peer, error = %e, "metrics listener: TLS handshake failed")
+                            tracing::debug!(%peer, error = %e, "{name}: TLS handshake failed")
                         }
-                        Err(_) => {
-                            tracing::debug!(%peer, "metrics listener: TLS handshake timed out")
-                        }
+                        Err(_) => tracing::debug!(%peer, "{name}: TLS handshake timed out"),
                     }
                 }
-                None => connection(stream, peer, settings, endpoints).await,
+                None => connection(stream, peer, limits, name, service).await,
             }
         });
     }
 }
 
 /// Serves HTTP/1 requests on one connection within the limits.
-async fn connection<IO>(
-    io: IO,
-    peer: SocketAddr,
-    settings: Arc<HttpSettings>,
-    endpoints: Arc<dyn Endpoints>,
-) where
+async fn connection<IO, S, B>(io: IO, peer: SocketAddr, limits: Limits, name: &str, service: S)
+where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    S: hyper::service::Service<Request<Incoming>, Response = Response<B>, Error = Infallible>,
+    B: hyper::body::Body + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let limits = settings.limits;
-    let service = hyper::service::service_fn(move |request: Request<Incoming>| {
-        let response = respond(&request, &settings, endpoints.as_ref());
-        tracing::debug!(
-            %peer,
-            method = %request.method(),
-            path = route_label(request.uri().path()),
-            status = response.status().as_u16(),
-            "metrics listener request"
-        );
-        std::future::ready(Ok::<_, Infallible>(response))
-    });
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())
@@ -278,8 +344,8 @@ async fn connection<IO>(
     let served = builder.serve_connection(TokioIo::new(io), service);
     match tokio::time::timeout(limits.connection_lifetime, served).await {
         Ok(Ok(())) => {}
-        Ok(Err(e)) => tracing::debug!(%peer, error = %e, "metrics listener connection ended"),
-        Err(_) => tracing::debug!(%peer, "metrics listener connection reached its lifetime"),
+        Ok(Err(e)) => tracing::debug!(%peer, error = %e, "{name}: connection ended"),
+        Err(_) => tracing::debug!(%peer, "{name}: connection reached its lifetime"),
     }
 }
 
@@ -309,12 +375,11 @@ fn reply(
     response
 }
 
-fn authorised(request: &Request<Incoming>, token: Option<&Secret>) -> bool {
+fn authorised(headers: &hyper::HeaderMap, token: Option<&Secret>) -> bool {
     let Some(token) = token else {
         return true;
     };
-    let presented = request
-        .headers()
+    let presented = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| {
@@ -341,7 +406,7 @@ fn respond(
             .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
         return r;
     }
-    if !authorised(request, settings.token.as_ref()) {
+    if !settings.authorised(request.headers()) {
         let mut r = reply(
             StatusCode::UNAUTHORIZED,
             "text/plain; charset=utf-8",

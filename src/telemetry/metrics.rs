@@ -2,8 +2,8 @@
 //! histogram buckets, the recorder, pre-initialised series, and the recording helpers the rest of
 //! the code calls where events happen.
 //!
-//! Labels are bounded: `endpoint` is a route template from [`routes::ALL`] (never a serial or a
-//! filled-in path), `method` is GET or POST, `status_code` an HTTP status or one of
+//! Labels are bounded: `endpoint` is a route template from the endpoint catalogue (never a serial
+//! or a filled-in path), `method` is GET or POST, `status_code` an HTTP status or one of
 //! [`NO_ANSWER_LABELS`], `tool` a tool name from the catalogue, `outcome` `ok` or `error`.
 
 use std::time::Duration;
@@ -13,7 +13,8 @@ use metrics_exporter_prometheus::{
     BuildError, Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
 };
 
-use crate::central::routes::{self, Route};
+/// An endpoint as metrics label it: its route template and HTTP method (`GET`, `POST`).
+pub type Endpoint = (&'static str, &'static str);
 
 /// Total HTTP requests sent to Central (every attempt), by `endpoint` and `method`.
 pub const API_CALLS_TOTAL: &str = "api_calls_total";
@@ -65,6 +66,22 @@ pub const ARUBA_CENTRAL_UP: &str = "aruba_central_up";
 pub const MCP_TOOL_CALLS_TOTAL: &str = "mcp_tool_calls_total";
 /// Duration of MCP tool calls by `tool`.
 pub const MCP_TOOL_CALL_DURATION_SECONDS: &str = "mcp_tool_call_duration_seconds";
+/// MCP sessions open now, by `transport` (`stdio`, `socket`, `http`).
+pub const MCP_SESSIONS_ACTIVE: &str = "mcp_sessions_active";
+/// MCP sessions opened, by `transport`.
+pub const MCP_SESSIONS_TOTAL: &str = "mcp_sessions_total";
+/// Sessions or requests refused, by `reason` (see [`SESSION_REJECT_REASONS`]).
+pub const MCP_SESSIONS_REJECTED_TOTAL: &str = "mcp_sessions_rejected_total";
+/// Responses of the Streamable HTTP endpoint (`/mcp`), by status `code`.
+pub const MCP_HTTP_REQUESTS_TOTAL: &str = "mcp_http_requests_total";
+
+/// The `transport` label values of the session metrics.
+pub const SESSION_TRANSPORTS: [&str; 3] = ["stdio", "socket", "http"];
+/// The `reason` label values of [`MCP_SESSIONS_REJECTED_TOTAL`]: the session limit was reached,
+/// the bearer token was missing or wrong, the `Origin` was not allowed.
+pub const SESSION_REJECT_REASONS: [&str; 3] = ["max_sessions", "unauthorized", "origin"];
+/// The `code` values of [`MCP_HTTP_REQUESTS_TOTAL`] created at 0 (others appear when they occur).
+const HTTP_CODES: [&str; 8] = ["200", "202", "400", "401", "403", "404", "413", "503"];
 
 /// `status_code` values for requests that got no HTTP answer.
 pub const NO_ANSWER_LABELS: [&str; 4] = ["timeout", "connect_error", "io_error", "oversize"];
@@ -131,12 +148,13 @@ pub fn build() -> Result<PrometheusRecorder, BuildError> {
 /// Fails when a recorder is already installed.
 pub fn install(
     recorder: PrometheusRecorder,
+    endpoints: &[Endpoint],
     tools: &[String],
 ) -> Result<PrometheusHandle, BuildError> {
     let handle = recorder.handle();
     metrics::set_global_recorder(recorder)?;
     describe();
-    preinitialise(routes::ALL, tools);
+    preinitialise(endpoints, tools);
     crate::telemetry::export::describe_and_preinitialise();
     Ok(handle)
 }
@@ -248,12 +266,25 @@ pub fn describe() {
         Unit::Seconds,
         "Duration of MCP tool calls, by tool."
     );
+    describe_gauge!(
+        MCP_SESSIONS_ACTIVE,
+        "MCP sessions open now, by transport (stdio, socket, http)."
+    );
+    describe_counter!(MCP_SESSIONS_TOTAL, "MCP sessions opened, by transport.");
+    describe_counter!(
+        MCP_SESSIONS_REJECTED_TOTAL,
+        "MCP sessions or requests refused, by reason (max_sessions, unauthorized, origin)."
+    );
+    describe_counter!(
+        MCP_HTTP_REQUESTS_TOTAL,
+        "Responses of the Streamable HTTP endpoint /mcp, by HTTP status code."
+    );
 }
 
 /// Creates, at 0, every series an alert or dashboard reads, so that a rate over a fresh process
 /// is 0 rather than absent: the label-free counters and gauges, the per-route call counters,
-/// the per-tool call counters, and build info.
-pub fn preinitialise(all_routes: &[Route], tools: &[String]) {
+/// the per-tool call counters, the session series, the limiter wait histogram, and build info.
+pub fn preinitialise(endpoints: &[Endpoint], tools: &[String]) {
     for name in [
         OAUTH2_TOKEN_REFRESHES_TOTAL,
         OAUTH2_TOKEN_REFRESH_FAILURES,
@@ -277,8 +308,7 @@ pub fn preinitialise(all_routes: &[Route], tools: &[String]) {
     ] {
         gauge!(name).set(0.0);
     }
-    for route in all_routes {
-        let (endpoint, method) = (route.template, route.method.as_str());
+    for &(endpoint, method) in endpoints {
         for name in [API_CALLS_TOTAL, API_CALLS_SUCCESS, API_RETRIES_TOTAL] {
             counter!(name, "endpoint" => endpoint, "method" => method).absolute(0);
         }
@@ -289,6 +319,18 @@ pub fn preinitialise(all_routes: &[Route], tools: &[String]) {
                 .absolute(0);
         }
     }
+    for transport in SESSION_TRANSPORTS {
+        gauge!(MCP_SESSIONS_ACTIVE, "transport" => transport).set(0.0);
+        counter!(MCP_SESSIONS_TOTAL, "transport" => transport).absolute(0);
+    }
+    for reason in SESSION_REJECT_REASONS {
+        counter!(MCP_SESSIONS_REJECTED_TOTAL, "reason" => reason).absolute(0);
+    }
+    for code in HTTP_CODES {
+        counter!(MCP_HTTP_REQUESTS_TOTAL, "code" => code).absolute(0);
+    }
+    // Registered, not recorded: the histogram is exported (all buckets at 0) before the first wait.
+    let _ = metrics::histogram!(RATE_LIMITER_WAIT_TIME_SECONDS);
     gauge!(
         BUILD_INFO,
         "version" => env!("CARGO_PKG_VERSION"),
@@ -331,8 +373,8 @@ impl RequestEnd {
 }
 
 /// Records one request sent to Central: total, success or failure by status, and duration.
-pub fn record_api_request(route: &Route, end: RequestEnd, elapsed: Duration) {
-    let (endpoint, method) = (route.template, route.method.as_str());
+pub fn record_api_request(endpoint: Endpoint, end: RequestEnd, elapsed: Duration) {
+    let (endpoint, method) = endpoint;
     counter!(API_CALLS_TOTAL, "endpoint" => endpoint, "method" => method).increment(1);
     if end.is_success() {
         counter!(API_CALLS_SUCCESS, "endpoint" => endpoint, "method" => method).increment(1);
@@ -357,10 +399,17 @@ mod tests {
     use super::*;
     use metrics_exporter_prometheus::PrometheusBuilder;
 
+    const DEVICES: Endpoint = ("network-monitoring/v1/devices", "GET");
+
     /// Renders what `f` records with a local recorder shaped like the installed one.
     fn render(f: impl FnOnce()) -> String {
         let recorder = PrometheusBuilder::new()
             .set_buckets_for_metric(Matcher::Full(API_CALL_DURATION_SECONDS.into()), API_BUCKETS)
+            .unwrap()
+            .set_buckets_for_metric(
+                Matcher::Full(RATE_LIMITER_WAIT_TIME_SECONDS.into()),
+                WAIT_BUCKETS,
+            )
             .unwrap()
             .build_recorder();
         let handle = recorder.handle();
@@ -374,23 +423,11 @@ mod tests {
     #[test]
     fn api_requests_are_counted_by_route_and_status() {
         let out = render(|| {
-            record_api_request(
-                &routes::DEVICES,
-                RequestEnd::Status(200),
-                Duration::from_millis(30),
-            );
-            record_api_request(
-                &routes::DEVICES,
-                RequestEnd::Status(503),
-                Duration::from_millis(3),
-            );
-            record_api_request(
-                &routes::DEVICES,
-                RequestEnd::Timeout,
-                Duration::from_secs(30),
-            );
+            record_api_request(DEVICES, RequestEnd::Status(200), Duration::from_millis(30));
+            record_api_request(DEVICES, RequestEnd::Status(503), Duration::from_millis(3));
+            record_api_request(DEVICES, RequestEnd::Timeout, Duration::from_secs(30));
         });
-        let endpoint = routes::DEVICES.template;
+        let endpoint = DEVICES.0;
         assert!(out.contains(&format!(
             "api_calls_total{{endpoint=\"{endpoint}\",method=\"GET\"}} 3"
         )));
@@ -411,13 +448,19 @@ mod tests {
 
     #[test]
     fn preinitialised_series_exist_at_zero() {
-        let out = render(|| preinitialise(&[routes::DEVICES], &["get_device_list".to_string()]));
+        let out = render(|| preinitialise(&[DEVICES], &["get_device_list".to_string()]));
         for line in [
             "oauth2_token_refresh_failures 0",
             "circuit_breaker_opens_total 0",
             "circuit_breaker_state 0",
             "health_check_status 0",
             "mcp_tool_calls_total{tool=\"get_device_list\",outcome=\"error\"} 0",
+            "mcp_sessions_active{transport=\"socket\"} 0",
+            "mcp_sessions_total{transport=\"http\"} 0",
+            "mcp_sessions_rejected_total{reason=\"max_sessions\"} 0",
+            "mcp_http_requests_total{code=\"401\"} 0",
+            "rate_limiter_wait_time_seconds_count 0",
+            "rate_limiter_wait_time_seconds_bucket{le=\"+Inf\"} 0",
         ] {
             assert!(out.contains(line), "missing {line:?} in\n{out}");
         }

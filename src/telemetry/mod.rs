@@ -35,6 +35,9 @@ use crate::config::Config;
 /// The git revision this binary was built from (`unknown` outside a checkout).
 pub const REVISION: &str = env!("ARUBA_NOC_MCP_REVISION");
 
+/// The server's name: reported in MCP `initialize` and in analytics runs.
+pub const SERVER_NAME: &str = "aruba-noc-mcp";
+
 /// The running exporters (none when analytics and tracing are off).
 #[derive(Debug, Default)]
 pub struct Telemetry {

@@ -200,4 +200,5 @@ where
     outputs.into_iter().flatten().collect()
 }
 
+pub mod daemon;
 pub mod receiver;
