@@ -445,6 +445,39 @@ mod tests {
         }
     }
 
+    /// A `default` in an input schema is a value the argument accepts: one of its enum values,
+    /// within its bounds, of its type. (Defaults are written by hand, beside the code that
+    /// applies them.)
+    #[test]
+    fn input_defaults_are_values_the_argument_accepts() {
+        let mut checked = 0;
+        for (tool, schemas) in embedded() {
+            let properties = schemas.input.get("properties").and_then(Value::as_object);
+            for (name, p) in properties.into_iter().flatten() {
+                let Some(d) = p.get("default") else { continue };
+                let at = format!("{tool}.{name}: default {d}");
+                if let Some(values) = p.get("enum").and_then(Value::as_array) {
+                    assert!(values.contains(d), "{at} is no enum value");
+                }
+                if let Some(n) = d.as_f64() {
+                    let min = p.get("minimum").and_then(Value::as_f64);
+                    let max = p.get("maximum").and_then(Value::as_f64);
+                    assert!(min.is_none_or(|m| n >= m), "{at} < minimum");
+                    assert!(max.is_none_or(|m| n <= m), "{at} > maximum");
+                }
+                let kind = match d {
+                    Value::String(_) => "string",
+                    Value::Bool(_) => "boolean",
+                    Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+                    _ => "other",
+                };
+                assert_eq!(p.get("type").and_then(Value::as_str), Some(kind), "{at}");
+                checked += 1;
+            }
+        }
+        assert!(checked >= 20, "only {checked} defaults");
+    }
+
     #[test]
     fn every_tool_has_object_schemas_and_nothing_else_is_embedded() {
         let mut schemas = embedded();
