@@ -217,6 +217,42 @@ async fn measured(
     (size, wire)
 }
 
+/// `tool` at `args` (its default arguments) and at its largest call: every size argument at its
+/// schema `maximum`, every field, the raw output of a test; the sizes of both.
+async fn measured_both(
+    client: &rmcp::service::RunningService<rmcp::RoleClient, ()>,
+    tool: &Tool,
+    args: &Value,
+) -> ((usize, usize), (usize, usize)) {
+    let default = measured(client, tool, args, DEFAULT_BOUND).await;
+    let properties = tool
+        .input_schema
+        .get("properties")
+        .and_then(Value::as_object);
+    let mut max_args: Map<String, Value> = args.as_object().cloned().unwrap_or_default();
+    for key in SIZE_ARGUMENTS {
+        if let Some(max) = properties
+            .and_then(|p| p.get(key))
+            .and_then(|s| s.get("maximum"))
+        {
+            max_args.insert(key.into(), max.clone());
+        }
+    }
+    if properties.is_some_and(|p| p.contains_key("fields")) {
+        max_args.insert("fields".into(), json!(["all"]));
+    }
+    if properties.is_some_and(|p| p.contains_key("include_raw_output")) {
+        max_args.insert("include_raw_output".into(), json!(true));
+    }
+    let max_args = Value::Object(max_args);
+    let largest = if &max_args == args {
+        default
+    } else {
+        measured(client, tool, &max_args, MAX_BOUND).await
+    };
+    (default, largest)
+}
+
 #[tokio::test]
 async fn every_result_is_bounded_summarised_and_valid() {
     let sim = simulator();
@@ -314,37 +350,21 @@ async fn every_result_is_bounded_summarised_and_valid() {
     listed.sort_unstable();
     covered.sort_unstable();
     assert_eq!(listed, covered, "every tool has default arguments here");
+    // Six tools at a time (a session runs at most eight calls at once); the active tests wait
+    // seconds for their result, so one at a time would take a minute.
+    let mut sizes = Vec::new();
+    for chunk in defaults.chunks(6) {
+        let calls = chunk.iter().map(|(name, args)| {
+            let tool = tools.iter().find(|t| t.name == *name).unwrap();
+            measured_both(&client, tool, args)
+        });
+        sizes.extend(futures_join_all(calls).await);
+    }
     let print = std::env::var_os("ARUBA_PRINT_SIZES").is_some();
     let (mut largest_default, mut largest_max) = (("", 0), ("", 0));
-    for (name, args) in &defaults {
-        let tool = tools.iter().find(|t| t.name == *name).unwrap();
-        let (default_size, default_wire) = measured(&client, tool, args, DEFAULT_BOUND).await;
-        // The largest call: every size argument at its maximum, every field.
-        let properties = tool
-            .input_schema
-            .get("properties")
-            .and_then(Value::as_object);
-        let mut max_args: Map<String, Value> = args.as_object().cloned().unwrap_or_default();
-        for key in SIZE_ARGUMENTS {
-            if let Some(max) = properties
-                .and_then(|p| p.get(key))
-                .and_then(|s| s.get("maximum"))
-            {
-                max_args.insert(key.into(), max.clone());
-            }
-        }
-        if properties.is_some_and(|p| p.contains_key("fields")) {
-            max_args.insert("fields".into(), json!(["all"]));
-        }
-        if properties.is_some_and(|p| p.contains_key("include_raw_output")) {
-            max_args.insert("include_raw_output".into(), json!(true));
-        }
-        let max_args = Value::Object(max_args);
-        let (max_size, max_wire) = if &max_args == args {
-            (default_size, default_wire)
-        } else {
-            measured(&client, tool, &max_args, MAX_BOUND).await
-        };
+    for ((name, _), ((default_size, default_wire), (max_size, max_wire))) in
+        defaults.iter().zip(sizes)
+    {
         if print {
             println!("| `{name}` | {default_size} | {default_wire} | {max_size} | {max_wire} |");
         }
