@@ -11,9 +11,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, CustomRequest,
-    CustomResult, ErrorCode, GetPromptRequestParams, GetPromptResponse, Implementation,
-    ListPromptsResult, ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig,
+    CacheScope, CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock,
+    CustomRequest, CustomResult, ErrorCode, GetPromptRequestParams, GetPromptResponse,
+    Implementation, ListPromptsResult, ListToolsResult, PaginatedRequestParams, ServerCapabilities,
+    ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
@@ -23,7 +24,7 @@ use crate::central::Central;
 use crate::prompts;
 use crate::sessions::{CALLS_PER_SESSION, CallTracker, SessionSlot};
 use crate::telemetry;
-use crate::tools::{Progress, Registry, ToolContext};
+use crate::tools::{LIST_TTL_MS, Progress, Registry, ToolContext};
 
 /// Time a tool gets after its deadline to report the deadline error it got from Central.
 const TOOL_DEADLINE_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
@@ -143,7 +144,9 @@ impl ServerHandler for NocServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        Ok(ListToolsResult::with_all_items(self.registry.list()))
+        Ok(ListToolsResult::with_all_items(self.registry.list())
+            .with_ttl_ms(LIST_TTL_MS)
+            .with_cache_scope(CacheScope::Private))
     }
 
     async fn list_prompts(
@@ -151,9 +154,11 @@ impl ServerHandler for NocServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListPromptsResult, ErrorData> {
-        Ok(ListPromptsResult::with_all_items(prompts::list(
-            &self.registry.names(),
-        )))
+        Ok(
+            ListPromptsResult::with_all_items(prompts::list(&self.registry.names()))
+                .with_ttl_ms(LIST_TTL_MS)
+                .with_cache_scope(CacheScope::Private),
+        )
     }
 
     async fn get_prompt(

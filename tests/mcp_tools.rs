@@ -5,7 +5,7 @@ mod common;
 
 use aruba_noc_mcp::simulator::{ClientStatus, DeviceStatus, DeviceType, SimulatorConfig};
 use common::*;
-use rmcp::model::CallToolRequestParams;
+use rmcp::model::{CacheScope, CallToolRequestParams};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -80,18 +80,62 @@ async fn tools_list_has_typed_schemas_and_annotations() {
         // Only the tools that start a device test are not read-only; none is destructive.
         let active = t.name.starts_with("ping_") || t.name.starts_with("traceroute_");
         assert_eq!(annotations.read_only_hint, Some(!active), "{}", t.name);
-        assert_eq!(annotations.idempotent_hint, Some(!active), "{}", t.name);
-        assert_eq!(annotations.destructive_hint, Some(false), "{}", t.name);
+        assert_eq!(annotations.open_world_hint, Some(true), "{}", t.name);
+        // The destructive and idempotent hints only mean something for tools that are not
+        // read-only (MCP spec), so only those carry them.
+        let hints = (annotations.destructive_hint, annotations.idempotent_hint);
+        let expected = if active {
+            (Some(false), Some(false))
+        } else {
+            (None, None)
+        };
+        assert_eq!(hints, expected, "{}", t.name);
+        assert_eq!(
+            annotations.title, None,
+            "{}: the title is the tool's own",
+            t.name
+        );
+        assert!(t.title.is_some(), "{}", t.name);
         let output = t.output_schema.as_ref().expect("outputSchema");
         assert_eq!(output["type"], "object", "{}", t.name);
         assert_eq!(t.input_schema["type"], "object", "{}", t.name);
         assert_eq!(t.input_schema["additionalProperties"], false, "{}", t.name);
+        // Short: what the model needs to choose the tool (the README has the rest).
+        let description = t.description.as_deref().unwrap_or_default();
         assert!(
-            t.description.as_deref().is_some_and(|d| d.len() > 80),
-            "{}",
+            (40..=160).contains(&description.len()),
+            "{}: {description}",
             t.name
         );
     }
+    // MCP 2026-07-28 list hints: both lists say how long they stay fresh (an hour; rmcp's
+    // client caches the answer and reports what is left) and that they are private to this
+    // server's settings.
+    let fresh = 3_590_000..=3_600_000;
+    let page = client.list_tools(None).await.unwrap();
+    assert_eq!(page.tools, tools);
+    assert_eq!(page.next_cursor, None);
+    assert!(
+        page.ttl_ms.is_some_and(|t| fresh.contains(&t)),
+        "{:?}",
+        page.ttl_ms
+    );
+    assert_eq!(page.cache_scope, Some(CacheScope::Private));
+    let prompts = client.list_prompts(None).await.unwrap();
+    assert!(
+        prompts.ttl_ms.is_some_and(|t| fresh.contains(&t)),
+        "{:?}",
+        prompts.ttl_ms
+    );
+    assert_eq!(prompts.cache_scope, Some(CacheScope::Private));
+    // The order is stable: another server process lists the same tools in the same order.
+    let other = session(&sim, &[]).await;
+    assert_eq!(
+        other.list_all_tools().await.unwrap(),
+        tools,
+        "tools/list is stable"
+    );
+    other.cancel().await.unwrap();
     let ap = tools.iter().find(|t| t.name == "get_ap_details").unwrap();
     assert_eq!(ap.input_schema["required"], json!(["serial_number"]));
     let devices = tools.iter().find(|t| t.name == "get_device_list").unwrap();
@@ -327,7 +371,7 @@ async fn list_all_clients_resolves_a_site_name_and_sends_site_id() {
     let result = call(
         &client,
         "list_all_clients",
-        json!({"site_name": site.name, "limit": 100}),
+        json!({"site_name": site.name, "limit": 100, "fields": ["all"]}),
     )
     .await;
     let out = structured(&result);

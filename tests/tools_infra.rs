@@ -230,7 +230,7 @@ async fn get_device_inventory_filters_and_pages() {
         &sim,
         &client,
         "get_device_inventory",
-        json!({"device_type": "SWITCH", "limit": 5}),
+        json!({"device_type": "SWITCH", "limit": 5, "fields": ["all"]}),
     )
     .await;
     let api = api_requests(&sim);
@@ -298,7 +298,13 @@ async fn get_firmware_details_flags_devices_off_the_recommended_version() {
     let client = session(&sim, &[]).await;
     let ds = sim.dataset();
 
-    let (out, text) = run(&sim, &client, "get_firmware_details", json!({"limit": 100})).await;
+    let (out, text) = run(
+        &sim,
+        &client,
+        "get_firmware_details",
+        json!({"limit": 100, "fields": ["all"]}),
+    )
+    .await;
     let api = api_requests(&sim);
     assert_eq!(api.len(), 1);
     assert_eq!(api[0].path, "/network-services/v1/firmware-details");

@@ -802,7 +802,7 @@ async fn list_events_for_a_device_looks_up_its_type_and_site() {
         .collect();
     assert!(want.len() > 2, "{} events", want.len());
     let args = json!({"serial_number": ap.serial_number, "start_time": rfc3339(start),
-                      "end_time": rfc3339(end), "limit": 2});
+                      "end_time": rfc3339(end), "limit": 2, "fields": ["all"]});
     let result = call(&client, "list_events", args).await;
     let out = structured(&result);
     assert_eq!(out["context_type"], "ACCESS_POINT");
@@ -841,7 +841,7 @@ async fn list_events_for_a_device_looks_up_its_type_and_site() {
             "list_events",
             json!({"serial_number": ap.serial_number, "device_type": "ACCESS_POINT",
                    "site_id": ap.site_id, "start_time": rfc3339(start), "end_time": rfc3339(end),
-                   "limit": 2, "next": "2"}),
+                   "limit": 2, "next": "2", "fields": ["event_identifier"]}),
         )
         .await,
     );

@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use super::args::{self, Validate};
 use super::fields;
+use super::projection::{Fields, Item, Items};
 use super::scope::{self, Window};
 use super::sites::SiteRef;
 use super::{ToolContext, ToolError, ToolInfo, ToolOutput, ToolSpec, Toolset};
@@ -103,27 +104,43 @@ impl AlertDeviceType {
 pub struct AlertListArgs {
     /// Only alerts of this severity (applied by this tool to the returned page; Central has no
     /// severity filter).
+    #[schemars(description = "Applied to the returned page.")]
     pub severity: Option<AlertSeverity>,
     /// Alert status (default Active; All for every status).
+    #[schemars(description = "", extend("default" = "Active"))]
     pub status: Option<AlertStatus>,
     /// Only alerts of this site (site id from get_sites_health).
+    #[schemars(description = "")]
     pub site_id: Option<String>,
     /// Site name, instead of site_id.
+    #[schemars(description = "")]
     pub site_name: Option<String>,
     /// Only this category.
+    #[schemars(description = "")]
     pub category: Option<AlertCategory>,
     /// Only alerts raised for this device type.
+    #[schemars(description = "")]
     pub device_type: Option<AlertDeviceType>,
     /// Only alerts created at or after this time: RFC 3339, epoch ms or an age such as 24h
     /// (applied by this tool to the returned page; Central has no time parameters).
+    #[schemars(
+        description = "Created at or after: RFC 3339, epoch ms or an age; applied to the page."
+    )]
     pub start_time: Option<String>,
     /// Only alerts created at or before this time (same forms; applied to the returned page).
+    #[schemars(description = "Created at or before; applied to the page.")]
     pub end_time: Option<String>,
     /// Alerts per page, 1-100 (default 50).
     #[schemars(range(min = 1, max = 100))]
+    #[schemars(description = "", extend("default" = 50))]
     pub limit: Option<i64>,
     /// Cursor: the `next` value of the previous page.
+    #[schemars(description = "")]
     pub next: Option<String>,
+    /// The alert fields to return instead of the default ones ([`Item::DEFAULT`] of
+    /// [`Alert`]); `all` for every field. `id` is always returned.
+    #[schemars(description = "Item fields instead of the default set.")]
+    pub fields: Option<Fields<Alert>>,
 }
 
 impl Validate for AlertListArgs {
@@ -173,6 +190,26 @@ pub struct Alert {
     pub updated_at: Option<String>,
     /// Why it was cleared.
     pub cleared_reason: Option<String>,
+}
+
+impl Item for Alert {
+    const ALL: &'static [&'static str] = &[
+        "id",
+        "name",
+        "summary",
+        "severity",
+        "priority",
+        "status",
+        "category",
+        "device_type",
+        "type_id",
+        "created_at",
+        "updated_at",
+        "cleared_reason",
+    ];
+    const DEFAULT: &'static [&'static str] =
+        &["id", "name", "summary", "severity", "status", "created_at"];
+    const KEY: &'static str = "id";
 }
 
 fn map_alert(v: &Value) -> Alert {
@@ -226,7 +263,7 @@ pub struct AlertListOutput {
     /// Alerts per severity in this answer.
     pub by_severity: BTreeMap<String, usize>,
     /// The alerts, most severe first, then newest first.
-    pub alerts: Vec<Alert>,
+    pub alerts: Items<Alert>,
 }
 
 fn alert_page(
@@ -278,7 +315,7 @@ fn alert_page(
         returned: alerts.len(),
         next: fields::next_cursor(page),
         by_severity,
-        alerts,
+        alerts: alerts.into(),
     }
 }
 
@@ -368,13 +405,15 @@ async fn alert_list(ctx: ToolContext, args: AlertListArgs) -> Result<AlertListOu
         .map_err(ToolError::api("Listing alerts"))?
         .body;
     let severity = args.severity.map(|s| format!("{s:?}"));
-    Ok(alert_page(
+    let mut output = alert_page(
         &page,
         site,
         filter,
         severity.as_deref(),
         (args.start_time.as_deref(), args.end_time.as_deref()),
-    ))
+    );
+    output.alerts.select(args.fields);
+    Ok(output)
 }
 
 /// The `list_alerts` tool.
@@ -383,13 +422,7 @@ pub fn list_alerts() -> ToolSpec {
         ToolInfo {
             name: "list_alerts",
             title: "List alerts",
-            description: "Lists Central alerts, most severe first: name, summary, severity, \
-                priority, status, category, device type and times. status defaults to Active \
-                (All for every status); site_id/site_name, category and device_type are sent as \
-                Central's filter. severity and start_time/end_time (RFC 3339, epoch ms or ages \
-                such as 24h, on createdAt) are applied by this tool to the returned page \
-                because Central has no such parameters; Central sorts by severity so the first \
-                page holds the most severe. Paginated with limit (default 50, max 100) and next.",
+            description: "Alerts, most severe first (default Active).",
             toolset: Toolset::Monitoring,
         },
         alert_list,

@@ -21,6 +21,7 @@ const BUSY_CHANNEL_PERCENT: f64 = 70.0;
 pub struct ApDetailsArgs {
     /// The AP's serial number, e.g. CNK7ABC123 (5-30 letters and digits; case-insensitive).
     #[schemars(length(min = 5, max = 30))]
+    #[schemars(description = "")]
     pub serial_number: String,
 }
 
@@ -292,11 +293,7 @@ pub fn get_ap_details() -> ToolSpec {
         ToolInfo {
             name: "get_ap_details",
             title: "Access point details",
-            description: "Full state of one access point by serial number: status, site, model, \
-                firmware, uptime, last reboot reason, CPU and memory, client count, each radio \
-                (band, channel, width, power, channel utilisation, noise floor), Ethernet ports \
-                and WLANs, plus warnings for anything out of bounds. Get serials from \
-                get_device_list.",
+            description: "One AP: status, uptime, CPU, memory, clients, radios (channel, power, utilisation, noise), ports, WLANs, warnings.",
             toolset: Toolset::Monitoring,
         },
         ap_details,

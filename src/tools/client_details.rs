@@ -20,6 +20,7 @@ pub struct ClientDetailsArgs {
     /// The client's MAC address: aa:bb:cc:dd:ee:ff, aa-bb-cc-dd-ee-ff or aabbccddeeff
     /// (case-insensitive). Use find_client to look a client up by name, IP or user.
     #[schemars(length(min = 12, max = 17))]
+    #[schemars(description = "Any notation; find_client looks up names and IPs.")]
     pub mac_address: String,
 }
 
@@ -242,12 +243,7 @@ pub fn get_client_details() -> ToolSpec {
         ToolInfo {
             name: "get_client_details",
             title: "Client details",
-            description: "Everything Central reports about one client by MAC address (colon, \
-                dash or bare form): status, wired/wireless, site, the AP/switch and port it is \
-                on, WLAN, band, channel, SNR, IP, VLAN, role, user, authentication, OS and \
-                vendor, with warnings for failed clients and weak signal. Central's client \
-                record has no failure reason; for why a client failed use list_events with \
-                client_mac.",
+            description: "One client by MAC: status, AP/switch and port, site, WLAN, band, SNR, IP, VLAN, role.",
             toolset: Toolset::Clients,
         },
         client_details,

@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use super::args::{self, Validate};
 use super::fields;
+use super::projection::{Fields, Item, Items};
 use super::sites::{SiteRef, resolve_site};
 use super::{ToolContext, ToolError, ToolInfo, ToolOutput, ToolSpec, Toolset};
 use crate::central::{ApiRequest, routes};
@@ -42,31 +43,50 @@ pub enum ClientStatus {
 #[serde(deny_unknown_fields)]
 pub struct ClientListArgs {
     /// Site id (from get_sites_health). A site (id or name) is required.
+    #[schemars(description = "")]
     pub site_id: Option<String>,
     /// Site name, instead of site_id.
+    #[schemars(description = "")]
     pub site_name: Option<String>,
     /// Only clients connected to this device (AP or switch serial).
+    #[schemars(description = "Only clients of this AP or switch.")]
     pub serial_number: Option<String>,
     /// Only wired or only wireless clients.
+    #[schemars(description = "")]
     pub connection_type: Option<ConnectionType>,
     /// Connected (default) or Failed clients.
+    #[schemars(description = "", extend("default" = "Connected"))]
     pub status: Option<ClientStatus>,
     /// Start of the window for failed clients: RFC 3339, epoch milliseconds, or an age such as
     /// 1h, 24h, 7d (default: 3 hours before the end).
+    #[schemars(
+        description = "Failed clients only: RFC 3339, epoch ms or an age like 24h (default 3h)."
+    )]
     pub start_query_time: Option<String>,
     /// End of the window for failed clients: RFC 3339, epoch milliseconds, or an age (default now).
+    #[schemars(description = "Failed clients only (default now).")]
     pub end_query_time: Option<String>,
     /// Extra OData filter combined by `and`. Fields: clientConnectionType (Wired|Wireless),
     /// status (Connected|Failed), wlanName, vlanId, tunnelType, role.
+    #[schemars(
+        description = "OData, ANDed. Fields: clientConnectionType, status, wlanName, vlanId, tunnelType, role."
+    )]
     pub filter: Option<String>,
     /// Sort, e.g. `clientName asc`. Fields include clientName, status, macAddress, ipv4,
     /// connectedTo, lastSeenAt, wlanName, vlanId, connectedAt.
+    #[schemars(description = "E.g. `clientName asc`.")]
     pub sort: Option<String>,
     /// Clients per page, 1-100 (default 50).
     #[schemars(range(min = 1, max = 100))]
+    #[schemars(description = "", extend("default" = 50))]
     pub limit: Option<i64>,
     /// Cursor: the `next` value of the previous page.
+    #[schemars(description = "")]
     pub next: Option<String>,
+    /// The client fields to return instead of the default ones ([`Item::DEFAULT`] of
+    /// [`Client`]); `all` for every field. `mac_address` is always returned.
+    #[schemars(description = "Default: the main fields.")]
+    pub fields: Option<Fields<Client>>,
 }
 
 impl Validate for ClientListArgs {
@@ -145,6 +165,39 @@ pub struct Client {
     pub last_seen_at: Option<String>,
 }
 
+impl Item for Client {
+    const ALL: &'static [&'static str] = &[
+        "mac_address",
+        "client_name",
+        "host_name",
+        "user_name",
+        "connection_type",
+        "status",
+        "ipv4",
+        "connected_device_serial",
+        "connected_to",
+        "site_name",
+        "wlan_name",
+        "vlan_id",
+        "band",
+        "snr_db",
+        "port",
+        "connected_at",
+        "last_seen_at",
+    ];
+    const DEFAULT: &'static [&'static str] = &[
+        "mac_address",
+        "client_name",
+        "status",
+        "ipv4",
+        "connected_to",
+        "wlan_name",
+        "band",
+        "snr_db",
+    ];
+    const KEY: &'static str = "mac_address";
+}
+
 fn map_client(v: &Value) -> Client {
     Client {
         mac_address: fields::text(v, "macAddress")
@@ -194,7 +247,7 @@ pub struct ClientListOutput {
     /// Counts over this page.
     pub counts: ClientCounts,
     /// The clients.
-    pub clients: Vec<Client>,
+    pub clients: Items<Client>,
 }
 
 impl ToolOutput for ClientListOutput {
@@ -308,7 +361,7 @@ async fn client_list(
         next: fields::next_cursor(&page),
         filter,
         counts,
-        clients,
+        clients: Items::new(clients, args.fields),
     })
 }
 
@@ -318,11 +371,7 @@ pub fn list_all_clients() -> ToolSpec {
         ToolInfo {
             name: "list_all_clients",
             title: "List clients at a site",
-            description: "Lists wired and wireless clients at one site: MAC, name, user, IP, the \
-                AP or switch they are on, WLAN, VLAN, band and SNR. A site is required: pass \
-                site_id or site_name (get_sites_health lists them); without one the error lists \
-                the sites. Central returns connected clients unless status is Failed; the \
-                start/end times only affect failed clients. Paginated with limit/next.",
+            description: "Clients at one site (site_id or site_name required): MAC, name, IP, AP/switch, WLAN, band, SNR.",
             toolset: Toolset::Clients,
         },
         client_list,

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::args::{self, Validate};
 use super::fields;
+use super::projection::{Fields, Item, Items};
 use super::scalar::{ObjectOnly, Scalar};
 use super::{ToolContext, ToolError, ToolInfo, ToolOutput, ToolSpec, Toolset};
 use crate::central::{ApiRequest, routes};
@@ -52,25 +53,39 @@ pub enum DeviceStatus {
 #[serde(deny_unknown_fields)]
 pub struct DeviceListArgs {
     /// Only this device type.
+    #[schemars(description = "")]
     pub device_type: Option<DeviceType>,
     /// Only devices with this status.
+    #[schemars(description = "")]
     pub status: Option<DeviceStatus>,
     /// Only devices at this site (id from get_sites_health).
+    #[schemars(description = "")]
     pub site_id: Option<String>,
     /// Only devices at the site with this exact name.
+    #[schemars(description = "")]
     pub site_name: Option<String>,
     /// Extra OData filter, combined with the above by `and`. Terms: `field eq 'value'` or
     /// `field in ('a','b')`. Fields: siteId, siteName, serialNumber, deviceName, deviceType,
     /// status, model, firmwareVersion, deployment, clusterName.
+    #[schemars(
+        description = "OData, ANDed: `field eq 'v'`, `field in ('a','b')`. Fields: siteId, siteName, serialNumber, deviceName, deviceType, status, model, firmwareVersion, deployment, clusterName."
+    )]
     pub filter: Option<String>,
     /// Sort, e.g. `deviceName asc`. Fields: siteId, siteName, serialNumber, deviceName,
     /// deployment, model.
+    #[schemars(description = "E.g. `deviceName asc`.")]
     pub sort: Option<String>,
     /// Devices per page, 1-100 (default 50).
     #[schemars(range(min = 1, max = 100))]
+    #[schemars(description = "", extend("default" = 50))]
     pub limit: Option<i64>,
     /// Cursor: the `next` value of the previous page.
+    #[schemars(description = "")]
     pub next: Option<String>,
+    /// The device fields to return, instead of the default ones (see [`Device`]'s
+    /// [`Item::DEFAULT`]); `all` for every field. The serial number is always returned.
+    #[schemars(description = "Default: the main fields.")]
+    pub fields: Option<Fields<Device>>,
 }
 
 impl Validate for DeviceListArgs {
@@ -119,6 +134,34 @@ pub struct Device {
     pub last_seen_at: Option<String>,
 }
 
+impl Item for Device {
+    const ALL: &'static [&'static str] = &[
+        "serial_number",
+        "device_name",
+        "device_type",
+        "status",
+        "model",
+        "firmware_version",
+        "site_id",
+        "site_name",
+        "ipv4",
+        "mac_address",
+        "deployment",
+        "uptime_seconds",
+        "last_seen_at",
+    ];
+    const DEFAULT: &'static [&'static str] = &[
+        "serial_number",
+        "device_name",
+        "device_type",
+        "status",
+        "model",
+        "site_name",
+        "ipv4",
+    ];
+    const KEY: &'static str = "serial_number";
+}
+
 /// Reads the identity and state fields every device payload shares (list items and details).
 pub fn map_device(v: &Value) -> Device {
     Device {
@@ -162,8 +205,8 @@ pub struct DeviceListOutput {
     pub filter: Option<String>,
     /// Counts over this page.
     pub counts: DeviceCounts,
-    /// The devices.
-    pub devices: Vec<Device>,
+    /// The devices, with the fields asked for.
+    pub devices: Items<Device>,
 }
 
 impl ToolOutput for DeviceListOutput {
@@ -259,13 +302,17 @@ async fn device_list(
     // The documented page shape decodes straight into typed fields (a third of the call's CPU
     // was building and dropping a `Value` tree of every field of every device); anything else
     // goes through `Value` and the null-safe helpers, with the same result.
-    if let Some(ObjectOnly(page)) = response.decode::<ObjectOnly<DevicePage>>() {
-        return Ok(page.to_output(filter));
-    }
-    let page = response
-        .into_json()
-        .map_err(ToolError::api("Listing devices"))?;
-    Ok(map_device_page(&page, filter))
+    let mut output = match response.decode::<ObjectOnly<DevicePage>>() {
+        Some(ObjectOnly(page)) => page.to_output(filter),
+        None => {
+            let page = response
+                .into_json()
+                .map_err(ToolError::api("Listing devices"))?;
+            map_device_page(&page, filter)
+        }
+    };
+    output.devices.select(args.fields);
+    Ok(output)
 }
 
 /// Maps one page of `GET /network-monitoring/v1/devices` (`items`, `total`, `next`) to the
@@ -306,7 +353,7 @@ fn device_list_output(
         next,
         filter,
         counts,
-        devices,
+        devices: devices.into(),
     }
 }
 
@@ -407,11 +454,7 @@ pub fn get_device_list() -> ToolSpec {
         ToolInfo {
             name: "get_device_list",
             title: "List devices",
-            description: "Lists the APs, switches and gateways Central monitors, with status \
-                (ONLINE/OFFLINE), model, firmware, site, IP and uptime. Narrow with device_type, \
-                status, site_id or site_name, or an OData `filter`. Returns `total` and a `next` \
-                cursor; pass it back as `next` for the following page. Use it to find serial \
-                numbers for the detail tools and to spot offline devices.",
+            description: "APs, switches and gateways with status, model, site and IP. Use it to find serials and offline devices.",
             toolset: Toolset::Monitoring,
         },
         device_list,

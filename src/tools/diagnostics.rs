@@ -294,17 +294,22 @@ macro_rules! common_args {
             /// Serial number of the device that runs the test, e.g. CNK7ABC123 (get_device_list
             /// lists serials).
             #[schemars(length(min = 5, max = 30))]
+            #[schemars(description = "")]
             pub serial: String,
             /// Host name or IP address to test, e.g. 8.8.8.8. Required (or give `target`).
+            #[schemars(description = "Host name or IP.")]
             pub destination: Option<String>,
             /// Alias of `destination` (the reference server's name).
+            #[schemars(description = "Alias of destination.")]
             pub target: Option<String>,
             $($(#[$fmeta])* pub $field: $ty,)*
             /// Also return Central's raw CLI output. Default false.
+            #[schemars(description = "")]
             pub include_raw_output: Option<bool>,
             /// How long to wait for the result, 1-300 seconds (default 60). When the time is
             /// up the task handle is returned; get_async_test_result fetches the result later.
             #[schemars(range(min = 1, max = 300))]
+            #[schemars(description = "", extend("default" = 60))]
             pub timeout_seconds: Option<u64>,
         }
 
@@ -326,9 +331,11 @@ common_args!(
     PingApArgs {
         /// Echo requests to send, 1-100 (Central's default when omitted).
         #[schemars(range(min = 1, max = 100))]
+        #[schemars(description = "")]
         count: Option<i64>,
         /// ICMP payload size in bytes, 10-2000 (Central's default when omitted).
         #[schemars(range(min = 10, max = 2000))]
+        #[schemars(description = "")]
         packet_size: Option<i64>,
     }
 );
@@ -338,14 +345,18 @@ common_args!(
     PingGatewayArgs {
         /// Echo requests to send, 1-100 (Central's default when omitted).
         #[schemars(range(min = 1, max = 100))]
+        #[schemars(description = "")]
         count: Option<i64>,
         /// ICMP payload size in bytes, 10-2000 (Central's default when omitted).
         #[schemars(range(min = 10, max = 2000))]
+        #[schemars(description = "")]
         packet_size: Option<i64>,
         /// Source interface: loopback, mgmt-interface or vlan-interface (with `vlan`).
+        #[schemars(description = "")]
         source_interface: Option<GatewaySource>,
         /// VLAN to ping from, 1-4095 (with source_interface vlan-interface).
         #[schemars(range(min = 1, max = 4095))]
+        #[schemars(description = "With source_interface vlan-interface.")]
         vlan: Option<i64>,
     }
 );
@@ -355,9 +366,11 @@ common_args!(
     PingSwitchArgs {
         /// Echo requests to send, 1-100 (Central's default when omitted).
         #[schemars(range(min = 1, max = 100))]
+        #[schemars(description = "")]
         count: Option<i64>,
         /// ICMP payload size in bytes, 10-2000 (Central's default when omitted).
         #[schemars(range(min = 10, max = 2000))]
+        #[schemars(description = "")]
         packet_size: Option<i64>,
     }
 );
@@ -368,6 +381,7 @@ common_args!(
         /// Accepted for compatibility with the reference server and ignored: Central's
         /// traceroute has no hop limit. 1-255.
         #[schemars(range(min = 1, max = 255))]
+        #[schemars(description = "Ignored (compatibility).")]
         max_hops: Option<i64>,
     }
 );
@@ -1062,20 +1076,29 @@ pub struct AsyncResultArgs {
     /// The task's `location` as a ping/traceroute tool returned it
     /// (`/network-troubleshooting/v1/<device-type>/<serial>/<ping|traceroute>/async-operations/<task-id>`).
     /// Give this, or the four fields below.
+    #[schemars(
+        description = "The `location` a ping/traceroute tool returned; or give the four fields below."
+    )]
     pub location: Option<String>,
     /// Device-type segment of the task: aps, cx, aos-s or gateways.
+    #[schemars(description = "")]
     pub device_type: Option<DeviceKind>,
     /// Serial of the device running the test.
+    #[schemars(description = "")]
     pub serial: Option<String>,
     /// ping or traceroute.
+    #[schemars(description = "")]
     pub operation: Option<Operation>,
     /// The task id (a UUID). A full location is also accepted here.
+    #[schemars(description = "")]
     pub task_id: Option<String>,
     /// Also return Central's raw CLI output (present when the test was started with
     /// include_raw_output). Default false.
+    #[schemars(description = "")]
     pub include_raw_output: Option<bool>,
     /// How long to wait for the task to finish, 0-300 seconds (default 30); 0 polls once.
     #[schemars(range(min = 0, max = 300))]
+    #[schemars(description = "Default 30; 0 polls once.")]
     pub timeout_seconds: Option<u64>,
 }
 
@@ -1168,14 +1191,7 @@ pub fn ping_from_ap() -> ToolSpec {
         ToolInfo {
             name: "ping_from_ap",
             title: "Ping from an access point",
-            description: "Make one access point ping a host or IP address (Central's async \
-                troubleshooting API) and return packets sent/received, loss and round-trip \
-                min/avg/max. Use it to tell an AP uplink or upstream problem from a client \
-                problem. Arguments: serial (the AP), destination (alias target), optional count \
-                1-100 and packet_size 10-2000. Starts a real test on the device. Waits up to \
-                timeout_seconds (default 60, max 300) for the result, sending progress \
-                notifications; if the test is still running then, it returns the task handle \
-                and get_async_test_result fetches the result later.",
+            description: "Pings a host from an AP and waits for the result (loss, round trips). Starts a test on the device.",
             toolset: Toolset::Diagnostics,
         },
         ping_ap,
@@ -1189,12 +1205,7 @@ pub fn ping_from_gateway() -> ToolSpec {
         ToolInfo {
             name: "ping_from_gateway",
             title: "Ping from a gateway",
-            description: "Make one gateway ping a host or IP address and return packets \
-                sent/received, loss and round-trip min/avg/max — e.g. to check WAN reachability \
-                of a data centre or cloud service from a branch. Arguments: serial (the \
-                gateway), destination (alias target), optional count 1-100, packet_size \
-                10-2000, source_interface (loopback, mgmt-interface, vlan-interface) and vlan. \
-                Starts a real test on the device.",
+            description: "Pings a host from a gateway, optionally from a VLAN or interface, and waits for the result.",
             toolset: Toolset::Diagnostics,
         },
         ping_gateway,
@@ -1208,11 +1219,7 @@ pub fn traceroute_from_ap() -> ToolSpec {
         ToolInfo {
             name: "traceroute_from_ap",
             title: "Traceroute from an access point",
-            description: "Make one access point trace the route to a host or IP address and \
-                return each hop (address, reverse-DNS name, probe round trips, lost probes) and \
-                whether the destination answered — to find where a path breaks or slows down. \
-                Arguments: serial (the AP), destination (alias target). Traceroutes often take \
-                30 s or more. Starts a real test on the device.",
+            description: "Traceroute from an AP to a host; waits for the hops.",
             toolset: Toolset::Diagnostics,
         },
         |ctx, a| traceroute(ctx, a, Some(DeviceKind::Aps)),
@@ -1226,12 +1233,7 @@ pub fn get_async_test_result() -> ToolSpec {
         ToolInfo {
             name: "get_async_test_result",
             title: "Result of a ping or traceroute",
-            description: "Fetch the state or result of a ping or traceroute that a \
-                ping_from_*/traceroute_from_* tool started but did not wait out. Give the \
-                `location` it returned (or device_type, serial, operation and task_id). Polls \
-                Central until the test finishes or timeout_seconds (default 30, max 300; 0 = \
-                poll once) pass, and returns the same result shape as the start tools. Only \
-                reads: it never starts a test.",
+            description: "Result of a ping or traceroute that returned before finishing (timed_out): pass its location.",
             toolset: Toolset::Diagnostics,
         },
         async_result,
@@ -1245,10 +1247,7 @@ pub fn ping_from_switch() -> ToolSpec {
         ToolInfo {
             name: "ping_from_switch",
             title: "Ping from a switch",
-            description: "Make one switch (AOS-CX or AOS-Switch; the type is looked up first) \
-                ping a host or IP address and return packets sent/received, loss and round-trip \
-                min/avg/max. Arguments: serial (the switch), destination (alias target), \
-                optional count 1-100 and packet_size 10-2000. Starts a real test on the device.",
+            description: "Pings a host from a switch and waits for the result.",
             toolset: Toolset::Diagnostics,
         },
         ping_switch,
@@ -1262,10 +1261,7 @@ pub fn traceroute_from_gateway() -> ToolSpec {
         ToolInfo {
             name: "traceroute_from_gateway",
             title: "Traceroute from a gateway",
-            description: "Make one gateway trace the route to a host or IP address and return \
-                each hop and whether the destination answered — to find where a WAN path breaks. \
-                Arguments: serial (the gateway), destination (alias target). Starts a real test \
-                on the device.",
+            description: "Traceroute from a gateway to a host; waits for the hops.",
             toolset: Toolset::Diagnostics,
         },
         |ctx, a| traceroute(ctx, a, Some(DeviceKind::Gateways)),
@@ -1279,10 +1275,7 @@ pub fn traceroute_from_switch() -> ToolSpec {
         ToolInfo {
             name: "traceroute_from_switch",
             title: "Traceroute from a switch",
-            description: "Make one switch (AOS-CX or AOS-Switch; the type is looked up first) \
-                trace the route to a host or IP address and return each hop and whether the \
-                destination answered. Arguments: serial (the switch), destination (alias \
-                target). Starts a real test on the device.",
+            description: "Traceroute from a switch to a host; waits for the hops.",
             toolset: Toolset::Diagnostics,
         },
         |ctx, a| traceroute(ctx, a, None),

@@ -15,6 +15,7 @@ use serde_json::Value;
 use super::args::{self, Validate};
 use super::client_details::fetch_client;
 use super::fields;
+use super::projection::{Fields, Item, Items};
 use super::scope::{self, Window};
 use super::sites::resolve_site;
 use super::{ToolContext, ToolError, ToolInfo, ToolOutput, ToolSpec, Toolset};
@@ -53,29 +54,46 @@ impl EventDeviceType {
 #[serde(deny_unknown_fields)]
 pub struct EventListArgs {
     /// Events of this device (AP, switch or gateway serial number).
+    #[schemars(description = "Events of this device.")]
     pub serial_number: Option<String>,
     /// The device's type; with site_id it saves the device lookup.
+    #[schemars(description = "With site_id, saves the device lookup.")]
     pub device_type: Option<EventDeviceType>,
     /// Events of this client (MAC in colon, dash or bare form); its site and type are looked up.
+    #[schemars(description = "Events of this client.")]
     pub client_mac: Option<String>,
     /// Site id (from get_sites_health): the site's events when no device or client is given.
+    #[schemars(description = "Events of this site (when no device or client).")]
     pub site_id: Option<String>,
     /// Site name, instead of site_id.
+    #[schemars(description = "")]
     pub site_name: Option<String>,
     /// Window start: RFC 3339, epoch milliseconds or an age such as 1h, 24h, 7d (default: 24
     /// hours before the end). The window must be shorter than 30 days.
+    #[schemars(
+        description = "RFC 3339, epoch ms or an age like 1h (default 24h; window under 30 days)."
+    )]
     pub start_time: Option<String>,
     /// Window end: RFC 3339, epoch milliseconds or an age (default now).
+    #[schemars(description = "")]
     pub end_time: Option<String>,
     /// Only this event category, e.g. Connectivity, Clients, System.
+    #[schemars(description = "E.g. Connectivity, Clients, System.")]
     pub category: Option<String>,
     /// Free-text search over names, serials, host names and MACs (up to 256 characters).
+    #[schemars(description = "Free text.")]
     pub search: Option<String>,
     /// Events per page, 1-100 (default 50).
     #[schemars(range(min = 1, max = 100))]
+    #[schemars(description = "", extend("default" = 50))]
     pub limit: Option<i64>,
     /// Cursor: the `next` value of the previous page.
+    #[schemars(description = "")]
     pub next: Option<String>,
+    /// The event fields to return instead of the default ones ([`Item::DEFAULT`] of
+    /// [`Event`]); `all` for every field. `time_at` is always returned.
+    #[schemars(description = "Default: the main fields.")]
+    pub fields: Option<Fields<Event>>,
 }
 
 impl Validate for EventListArgs {
@@ -150,6 +168,32 @@ pub struct Event {
     pub reason: Option<String>,
 }
 
+impl Item for Event {
+    const ALL: &'static [&'static str] = &[
+        "time_at",
+        "event_name",
+        "event_id",
+        "event_identifier",
+        "category",
+        "severity",
+        "source_type",
+        "source_name",
+        "serial_number",
+        "client_mac_address",
+        "description",
+        "reason",
+    ];
+    const DEFAULT: &'static [&'static str] = &[
+        "time_at",
+        "event_name",
+        "category",
+        "severity",
+        "source_name",
+        "description",
+    ];
+    const KEY: &'static str = "time_at";
+}
+
 fn map_event(v: &Value) -> Event {
     let t = |k: &str| fields::text(v, k);
     Event {
@@ -192,7 +236,7 @@ pub struct EventListOutput {
     /// Events per category on this page.
     pub by_category: BTreeMap<String, usize>,
     /// The events, newest first.
-    pub events: Vec<Event>,
+    pub events: Items<Event>,
 }
 
 /// The resolved required parameters.
@@ -229,7 +273,7 @@ fn event_page(page: &Value, ctx: Context, window: (String, String)) -> EventList
         next: fields::next_cursor(page),
         by_severity,
         by_category,
-        events,
+        events: events.into(),
     }
 }
 
@@ -421,7 +465,9 @@ async fn event_list(ctx: ToolContext, args: EventListArgs) -> Result<EventListOu
             context.kind, context.identifier
         )))?
         .body;
-    Ok(event_page(&page, context, (start, end)))
+    let mut output = event_page(&page, context, (start, end));
+    output.events.select(args.fields);
+    Ok(output)
 }
 
 /// The `list_events` tool.
@@ -430,14 +476,7 @@ pub fn list_events() -> ToolSpec {
         ToolInfo {
             name: "list_events",
             title: "List events",
-            description: "Lists Central events (newest first) for one device (serial_number), \
-                one client (client_mac, any MAC form) or one site (site_id or site_name) in a \
-                window: time, name, category, severity (positive/negative/neutral), source, \
-                description and reason, with counts and the latest negative events. The tool \
-                fills Central's required context-type, context-identifier and site-id by \
-                looking up the device or client; start_time/end_time take RFC 3339, epoch ms or \
-                ages such as 1h, 24h, 7d (default the last 24 hours; under 30 days). Narrow with \
-                category or search. Paginated with limit (default 50, max 100) and next.",
+            description: "Events of a device, a client or a site over a window (default 24h), with counts and the latest problems.",
             toolset: Toolset::Monitoring,
         },
         event_list,

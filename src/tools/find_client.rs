@@ -27,21 +27,28 @@ pub struct FindClientArgs {
     /// one direct lookup), an IP address (exact match), or part of a client name, host name,
     /// user name or MAC (case-insensitive). 2-128 characters.
     #[schemars(length(min = 2, max = 128))]
+    #[schemars(description = "MAC (any notation), IP, or part of a name, host, user or MAC.")]
     pub query: String,
     /// Only this site (site id from get_sites_health); omit both site arguments for the tenant.
+    #[schemars(description = "")]
     pub site_id: Option<String>,
     /// Site name, instead of site_id.
+    #[schemars(description = "")]
     pub site_name: Option<String>,
     /// Matches to return, 1-50 (default 20).
     #[schemars(range(min = 1, max = 50))]
+    #[schemars(description = "", extend("default" = 20))]
     pub limit: Option<i64>,
     /// Pages of the client list to scan, 1-10 (default 3).
     #[schemars(range(min = 1, max = 10))]
+    #[schemars(description = "Pages to scan (default 3).")]
     pub max_pages: Option<i64>,
     /// Clients per scanned page, 10-1000 (default 1000).
     #[schemars(range(min = 10, max = 1000))]
+    #[schemars(description = "", extend("default" = 1000))]
     pub page_size: Option<i64>,
     /// Continue a scan: the `resume_next` value of the previous answer.
+    #[schemars(description = "`resume_next` of the previous answer.")]
     pub next: Option<String>,
 }
 
@@ -348,13 +355,7 @@ pub fn find_client() -> ToolSpec {
         ToolInfo {
             name: "find_client",
             title: "Find a client",
-            description: "Finds clients by one `query`: a full MAC address in any form (one \
-                direct lookup), an IP address (exact), or part of a client name, host name, user \
-                name or MAC (case-insensitive). Central's client filter has no name/IP/user \
-                field, so for anything but a MAC the tool scans the connected and failed \
-                clients of the tenant or one site (site_id/site_name) page by page, up to \
-                max_pages (default 3) of page_size (default 1000), and says how many it looked \
-                at; resume_next continues the scan. Pass a match's MAC to get_client_details.",
+            description: "Finds clients by MAC, IP, or part of a name, host or user.",
             toolset: Toolset::Clients,
         },
         find,

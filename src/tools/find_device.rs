@@ -31,15 +31,19 @@ pub struct FindDeviceArgs {
     /// address in any common notation (aa:bb:cc:dd:ee:01, AABB.CCDD.EE01, aabbccddee01) or an
     /// IP address (10.10.1.21). Case-insensitive.
     #[schemars(length(min = 2, max = 128))]
+    #[schemars(description = "Serial, name or part of one, MAC (any notation) or IP.")]
     pub query: String,
     /// Only devices of this type (narrows the lookup and any scan).
+    #[schemars(description = "")]
     pub device_type: Option<DeviceType>,
     /// Matches to return, 1-50 (default 20).
     #[schemars(range(min = 1, max = 50))]
+    #[schemars(description = "", extend("default" = 20))]
     pub limit: Option<i64>,
     /// Devices per page when the tool has to scan the list, 1-1000 (default 1000, Central's
     /// maximum). At most 5 pages are read.
     #[schemars(range(min = 1, max = 1000))]
+    #[schemars(description = "Devices per scanned page (default 1000; at most 5 pages).")]
     pub page_size: Option<i64>,
 }
 
@@ -345,13 +349,7 @@ pub fn find_device() -> ToolSpec {
         ToolInfo {
             name: "find_device",
             title: "Find a device",
-            description: "Finds APs, switches or gateways by serial, name (exact or partial), MAC \
-                address (any notation) or IP address, in one argument `query`; optionally \
-                narrowed by device_type. Serials and exact names use Central's filter (one or two \
-                requests); MAC, IP and partial names are matched by reading the device list, at \
-                most 5 pages, and the answer says how many pages and devices were scanned and \
-                whether the search was complete. Returns each match's serial, type, status, \
-                site, IP and MAC.",
+            description: "Finds devices by serial, name (or part), MAC or IP.",
             toolset: Toolset::Monitoring,
         },
         find_device_handler,

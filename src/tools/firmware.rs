@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::args::{self, Validate};
 use super::devices::DeviceType;
 use super::fields;
+use super::projection::{Fields, Item, Items};
 use super::{ToolContext, ToolError, ToolInfo, ToolOutput, ToolSpec, Toolset};
 use crate::central::{ApiRequest, routes};
 
@@ -17,27 +18,41 @@ use crate::central::{ApiRequest, routes};
 #[serde(deny_unknown_fields)]
 pub struct FirmwareArgs {
     /// Only this device type.
+    #[schemars(description = "")]
     pub device_type: Option<DeviceType>,
     /// Only devices at this site id.
+    #[schemars(description = "")]
     pub site_id: Option<String>,
     /// Only devices at the site with this exact name.
+    #[schemars(description = "")]
     pub site_name: Option<String>,
     /// Extra OData filter, combined with the above by `and`: `field eq 'v'` or
     /// `field in ('a','b')`. Fields: siteId, siteName, serialNumber, deviceName, deviceType,
     /// upgradeStatus, firmwareClassification, firmwareVersion (v1 name of the reference's
     /// softwareVersion).
+    #[schemars(
+        description = "OData, ANDed. Fields: siteId, siteName, serialNumber, deviceName, deviceType, upgradeStatus, firmwareClassification, firmwareVersion."
+    )]
     pub filter: Option<String>,
     /// Sort, e.g. `deviceName asc`.
+    #[schemars(description = "")]
     pub sort: Option<String>,
     /// Text to look for in the device name, serial or firmware version (case-insensitive).
     /// Central v1 has no `search` parameter, so this is matched by this tool on the page it
     /// returns; `total` stays Central's count before the search.
+    #[schemars(description = "Name, serial or version, matched on the returned page.")]
     pub search: Option<String>,
     /// Devices per page, 1-100 (default 50).
     #[schemars(range(min = 1, max = 100))]
+    #[schemars(description = "", extend("default" = 50))]
     pub limit: Option<i64>,
     /// Cursor: the `next` value of the previous page.
+    #[schemars(description = "")]
     pub next: Option<String>,
+    /// The device fields to return instead of the default ones ([`Item::DEFAULT`] of
+    /// [`FirmwareItem`]); `all` for every field. `serial_number` is always returned.
+    #[schemars(description = "Default: the main fields.")]
+    pub fields: Option<Fields<FirmwareItem>>,
 }
 
 impl Validate for FirmwareArgs {
@@ -81,6 +96,31 @@ pub struct FirmwareItem {
     pub last_upgraded_at: Option<String>,
     /// Not on the recommended firmware (by status, or by comparing versions); `None` if unknown.
     pub needs_update: Option<bool>,
+}
+
+impl Item for FirmwareItem {
+    const ALL: &'static [&'static str] = &[
+        "serial_number",
+        "device_name",
+        "device_type",
+        "site_id",
+        "site_name",
+        "firmware_version",
+        "recommended_version",
+        "upgrade_status",
+        "firmware_classification",
+        "last_upgraded_at",
+        "needs_update",
+    ];
+    const DEFAULT: &'static [&'static str] = &[
+        "serial_number",
+        "device_name",
+        "device_type",
+        "firmware_version",
+        "recommended_version",
+        "upgrade_status",
+    ];
+    const KEY: &'static str = "serial_number";
 }
 
 fn map_firmware(v: &Value) -> FirmwareItem {
@@ -149,7 +189,7 @@ pub struct FirmwareOutput {
     /// Counts over the returned devices.
     pub counts: FirmwareCounts,
     /// The devices.
-    pub devices: Vec<FirmwareItem>,
+    pub devices: Items<FirmwareItem>,
 }
 
 fn count_firmware(items: &[FirmwareItem]) -> FirmwareCounts {
@@ -301,7 +341,7 @@ async fn firmware(ctx: ToolContext, args: FirmwareArgs) -> Result<FirmwareOutput
         filter,
         search: args.search,
         counts: count_firmware(&devices),
-        devices,
+        devices: Items::new(devices, args.fields),
     })
 }
 
@@ -311,12 +351,7 @@ pub fn get_firmware_details() -> ToolSpec {
         ToolInfo {
             name: "get_firmware_details",
             title: "Firmware compliance",
-            description: "Firmware per device: running version, Central's recommended version, \
-                upgrade status and release classification, with counts and the devices not on \
-                the recommended firmware. Narrow with device_type, site_id, site_name or an OData \
-                `filter` (e.g. `upgradeStatus eq 'Up To Date'`). `search` matches name, serial or \
-                version on the returned page only (Central v1 has no search). Returns `total` and \
-                a `next` cursor.",
+            description: "Running vs recommended firmware per device, with upgrade status and the devices not on the recommended version.",
             toolset: Toolset::Monitoring,
         },
         firmware,

@@ -126,24 +126,34 @@ fn gateway_label(g: &Gateway) -> String {
 #[serde(deny_unknown_fields)]
 pub struct ListGatewaysArgs {
     /// Only gateways with this status (sent as Central's title-case `Online`/`Offline`).
+    #[schemars(description = "")]
     pub status: Option<DeviceStatus>,
     /// Only gateways at this site id.
+    #[schemars(description = "")]
     pub site_id: Option<String>,
     /// Only gateways at the site with this exact name.
+    #[schemars(description = "")]
     pub site_name: Option<String>,
     /// Only gateways of this cluster.
+    #[schemars(description = "")]
     pub cluster_name: Option<String>,
     /// Extra OData filter, combined with the above by `and`: `field eq 'v'` or
     /// `field in ('a','b')`. Fields: siteId, model, status (Online/Offline), deployment,
     /// macAddress, siteName, deviceName, firmwareVersion, serialNumber, clusterName.
+    #[schemars(
+        description = "OData, ANDed. Fields: siteId, siteName, model, status, deployment, macAddress, deviceName, firmwareVersion, serialNumber, clusterName."
+    )]
     pub filter: Option<String>,
     /// Sort, e.g. `deviceName asc`. Fields: siteId, model, status, deployment, serialNumber,
     /// deviceName, macAddress, siteName, firmwareVersion.
+    #[schemars(description = "E.g. `deviceName asc`.")]
     pub sort: Option<String>,
     /// Gateways per page, 1-100 (default 50).
     #[schemars(range(min = 1, max = 100))]
+    #[schemars(description = "", extend("default" = 50))]
     pub limit: Option<i64>,
     /// Cursor: the `next` value of the previous page.
+    #[schemars(description = "")]
     pub next: Option<String>,
 }
 
@@ -324,11 +334,7 @@ pub fn list_gateways() -> ToolSpec {
         ToolInfo {
             name: "list_gateways",
             title: "List gateways",
-            description: "Lists gateways with status, mode (Standalone/Cluster), role, cluster, \
-                model, firmware, site, IP, CPU and memory (percent), uptime and reboot reason, \
-                with counts by status, mode and model; offline and overloaded gateways are named \
-                in the summary. Narrow with status, site_id, site_name, cluster_name or an OData \
-                `filter`. Returns `total` and a `next` cursor.",
+            description: "Gateways with status, mode, cluster, model, CPU and memory; offline and overloaded ones named.",
             toolset: Toolset::Monitoring,
         },
         list_gateways_handler,
@@ -343,6 +349,7 @@ pub fn list_gateways() -> ToolSpec {
 pub struct GatewayDetailsArgs {
     /// The gateway's serial number, e.g. CNHJK9X0ZZ (5-30 letters and digits; case-insensitive).
     #[schemars(length(min = 5, max = 30))]
+    #[schemars(description = "")]
     pub serial_number: String,
 }
 
@@ -442,10 +449,7 @@ pub fn get_gateway_details() -> ToolSpec {
         ToolInfo {
             name: "get_gateway_details",
             title: "Gateway details",
-            description: "State of one gateway by serial number: status, model, firmware, site, \
-                mode, cluster and role, device function, IP, uptime, CPU and memory (percent), \
-                reboot reason, with warnings. Central v1's gateway detail carries no uplinks or \
-                tunnel counts: use get_gateway_uplinks and list_gateway_tunnels for those.",
+            description: "One gateway: status, mode, cluster role, IP, uptime, CPU, memory, reboot reason, warnings.",
             toolset: Toolset::Monitoring,
         },
         gateway_details,
@@ -460,6 +464,7 @@ pub fn get_gateway_details() -> ToolSpec {
 pub struct GatewayUplinksArgs {
     /// The gateway's serial number (5-30 letters and digits; case-insensitive).
     #[schemars(length(min = 5, max = 30))]
+    #[schemars(description = "")]
     pub serial: String,
 }
 
@@ -626,10 +631,7 @@ pub fn get_gateway_uplinks() -> ToolSpec {
         ToolInfo {
             name: "get_gateway_uplinks",
             title: "Gateway WAN uplinks",
-            description: "WAN uplinks of one gateway: link tag, VLAN, status, physical link and \
-                WAN status, primary or backup, public and private IP, throughput (bytes per \
-                second) and usage (bytes), with the down uplinks and whether a primary is down. \
-                Takes the gateway `serial` (normalised to upper case).",
+            description: "One gateway's WAN uplinks: status, primary/backup, IPs, throughput; down ones flagged.",
             toolset: Toolset::Monitoring,
         },
         gateway_uplinks,
@@ -655,16 +657,21 @@ pub enum TunnelStatus {
 pub struct GatewayTunnelsArgs {
     /// Tunnels of every gateway in this cluster (`GET …/clusters/{cluster-name}/tunnels`).
     /// Give this or `serial_number`.
+    #[schemars(description = "This or serial_number.")]
     pub cluster_name: Option<String>,
     /// Tunnels of this one gateway (`GET …/gateways/{serial-number}/tunnels`); includes the
     /// tunnel type (LAN/WAN), uplink, encryption and drop counts. Give this or `cluster_name`.
+    #[schemars(description = "One gateway, instead of cluster_name.")]
     pub serial_number: Option<String>,
     /// Only tunnels with this status.
+    #[schemars(description = "")]
     pub status: Option<TunnelStatus>,
     /// Tunnels per page, 1-100 (default 50).
     #[schemars(range(min = 1, max = 100))]
+    #[schemars(description = "", extend("default" = 50))]
     pub limit: Option<i64>,
     /// Cursor: the `next` value of the previous page.
+    #[schemars(description = "")]
     pub next: Option<String>,
 }
 
@@ -913,12 +920,7 @@ pub fn list_gateway_tunnels() -> ToolSpec {
         ToolInfo {
             name: "list_gateway_tunnels",
             title: "Gateway VPN tunnels",
-            description: "VPN/overlay tunnels with status, health and reasons, encapsulation, \
-                mode, endpoints, peer, last down reason, drops and throughput (bytes per second); \
-                down or unhealthy tunnels are named in the summary. Pass `cluster_name` for all \
-                tunnels of a gateway cluster (as the reference did), or `serial_number` for one \
-                gateway's tunnels (adds tunnel type, uplink, encryption). `status` UP/DOWN \
-                filters at Central. Returns `total` and a `next` cursor.",
+            description: "Tunnels of a cluster or gateway: status, health, endpoints, drops; down ones named.",
             toolset: Toolset::Monitoring,
         },
         gateway_tunnels,
@@ -933,11 +935,14 @@ pub fn list_gateway_tunnels() -> ToolSpec {
 pub struct ClusterInfoArgs {
     /// The cluster's name, e.g. sjc-gw-cluster (list_gateways reports cluster_name).
     #[schemars(length(min = 1, max = 128))]
+    #[schemars(description = "")]
     pub cluster_name: String,
     /// Members per page, 1-100 (default 50).
     #[schemars(range(min = 1, max = 100))]
+    #[schemars(description = "", extend("default" = 50))]
     pub limit: Option<i64>,
     /// Cursor: the `next` value of the previous page.
+    #[schemars(description = "")]
     pub next: Option<String>,
 }
 
@@ -1129,10 +1134,7 @@ pub fn get_gateway_cluster_info() -> ToolSpec {
         ToolInfo {
             name: "get_gateway_cluster_info",
             title: "Gateway cluster members",
-            description: "Members of a gateway cluster by name: each member's role (Leader, \
-                Member), status, model, firmware and site, with the leader named and warnings \
-                for offline members, no leader, mixed firmware and lost redundancy. Central v1 \
-                reports members, not HA/config-sync flags. Returns `total` and a `next` cursor.",
+            description: "A gateway cluster's members, roles and status: leader, offline members, mixed firmware.",
             toolset: Toolset::Monitoring,
         },
         cluster_info,

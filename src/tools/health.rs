@@ -23,6 +23,9 @@ pub struct HealthArgs {
     /// used instead), make one small authenticated call (sites-health, limit 1) and report its
     /// status and latency. Default true; false reports only what is already known and sends
     /// nothing.
+    #[schemars(
+        description = "Default true: one small live call to Central (or a result under 30 s old). false: only what is known."
+    )]
     pub probe: Option<bool>,
 }
 
@@ -63,13 +66,7 @@ pub fn check_server_health() -> ToolSpec {
         ToolInfo {
             name: "check_server_health",
             title: "Check this server's health",
-            description: "Reports this MCP server's own health as status plus components: auth \
-                (the Central access token and its expiry), circuit_breaker (closed/open/half_open, \
-                failures, seconds until retry), rate_limiter (requests available, utilization) \
-                and aruba_api (Central's last answer: HTTP status and latency, from a live probe \
-                unless probe=false or a tool reached Central in the last 30 s). Call it when \
-                tools fail with breaker, rate-limit or token errors, before concluding that the \
-                network is down.",
+            description: "This MCP server's own health: Central token, circuit breaker, rate limit, Central's reachability and latency.",
             toolset: Toolset::Monitoring,
         },
         check_health,

@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::args::{self, Validate};
 use super::devices::DeviceType;
 use super::fields;
+use super::projection::{Fields, Item, Items};
 use super::{ToolContext, ToolError, ToolInfo, ToolOutput, ToolSpec, Toolset};
 use crate::central::{ApiRequest, routes};
 
@@ -29,26 +30,40 @@ pub enum SiteAssigned {
 #[serde(deny_unknown_fields)]
 pub struct InventoryArgs {
     /// Only this device type.
+    #[schemars(description = "")]
     pub device_type: Option<DeviceType>,
     /// Only devices at this site id.
+    #[schemars(description = "")]
     pub site_id: Option<String>,
     /// Only devices at the site with this exact name.
+    #[schemars(description = "")]
     pub site_name: Option<String>,
     /// Only devices assigned (ASSIGNED) or not assigned (UNASSIGNED) to a site.
+    #[schemars(description = "")]
     pub site_assigned: Option<SiteAssigned>,
     /// Extra OData filter, combined with the above by `and`: `field eq 'v'` or
     /// `field in ('a','b')`. Fields: siteId, siteName, serialNumber, deviceName, deviceType,
     /// model, firmwareVersion, deviceFunction, isProvisioned, deviceGroupName. (The reference's
     /// `subscriptionTier` is not filterable in Central v1; the tier is reported as `tier`.)
+    #[schemars(
+        description = "OData, ANDed. Fields: siteId, siteName, serialNumber, deviceName, deviceType, model, firmwareVersion, deviceFunction, isProvisioned, deviceGroupName."
+    )]
     pub filter: Option<String>,
     /// Sort, e.g. `model asc`. Fields: siteId, siteName, serialNumber, deviceName, deployment,
     /// model, macAddress, deviceType, ipv4, deviceGroupName, deviceFunction.
+    #[schemars(description = "E.g. `model asc`.")]
     pub sort: Option<String>,
     /// Devices per page, 1-100 (default 50).
     #[schemars(range(min = 1, max = 100))]
+    #[schemars(description = "", extend("default" = 50))]
     pub limit: Option<i64>,
     /// Cursor: the `next` value of the previous page.
+    #[schemars(description = "")]
     pub next: Option<String>,
+    /// The device fields to return instead of the default ones ([`Item::DEFAULT`] of
+    /// [`InventoryDevice`]); `all` for every field. `serial_number` is always returned.
+    #[schemars(description = "Default: the main fields.")]
+    pub fields: Option<Fields<InventoryDevice>>,
 }
 
 impl Validate for InventoryArgs {
@@ -99,6 +114,36 @@ pub struct InventoryDevice {
     pub tier: Option<String>,
     /// Provisioned in Central (from `isProvisioned` YES/NO).
     pub is_provisioned: Option<bool>,
+}
+
+impl Item for InventoryDevice {
+    const ALL: &'static [&'static str] = &[
+        "serial_number",
+        "device_name",
+        "device_type",
+        "model",
+        "part_number",
+        "status",
+        "firmware_version",
+        "mac_address",
+        "ipv4",
+        "site_id",
+        "site_name",
+        "device_group_name",
+        "device_function",
+        "tier",
+        "is_provisioned",
+    ];
+    const DEFAULT: &'static [&'static str] = &[
+        "serial_number",
+        "device_name",
+        "device_type",
+        "model",
+        "status",
+        "site_name",
+        "tier",
+    ];
+    const KEY: &'static str = "serial_number";
 }
 
 fn map_inventory(v: &Value) -> InventoryDevice {
@@ -152,7 +197,7 @@ pub struct InventoryOutput {
     /// Counts over this page.
     pub counts: InventoryCounts,
     /// The devices.
-    pub devices: Vec<InventoryDevice>,
+    pub devices: Items<InventoryDevice>,
 }
 
 fn count_page(devices: &[InventoryDevice]) -> InventoryCounts {
@@ -253,7 +298,7 @@ async fn inventory(ctx: ToolContext, args: InventoryArgs) -> Result<InventoryOut
         next: fields::next_cursor(&page),
         filter,
         counts: count_page(&devices),
-        devices,
+        devices: Items::new(devices, args.fields),
     })
 }
 
@@ -263,11 +308,7 @@ pub fn get_device_inventory() -> ToolSpec {
         ToolInfo {
             name: "get_device_inventory",
             title: "Device inventory",
-            description: "Hardware inventory of the tenant, including devices not yet on-boarded \
-                or assigned to a site: serial, model, part number, type, subscription tier \
-                (`tier`), device group, site and provisioning state, with counts by type, model \
-                and tier. Narrow with device_type, site_id, site_name, site_assigned or an OData \
-                `filter`. Returns `total` and a `next` cursor.",
+            description: "Hardware inventory, also devices not on-boarded or unassigned: model, part number, subscription tier, group, site.",
             toolset: Toolset::Monitoring,
         },
         inventory,

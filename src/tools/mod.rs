@@ -14,6 +14,7 @@
 pub mod alerts;
 pub mod aps;
 pub mod args;
+pub mod bounds;
 pub mod client_details;
 pub mod clients;
 pub mod devices;
@@ -26,6 +27,7 @@ pub mod firmware;
 pub mod gateways;
 pub mod health;
 pub mod inventory;
+pub mod projection;
 pub mod radios;
 pub mod scalar;
 pub mod schemas;
@@ -155,29 +157,71 @@ impl ToolError {
     }
 }
 
-/// A tool's typed result: serialised as `structuredContent`, summarised in a text block.
+/// How long a client may treat `tools/list` and `prompts/list` as fresh (`ttlMs`, MCP
+/// 2026-07-28), sent with `cacheScope: private`: the lists follow this server's settings
+/// (`ARUBA_TOOLSETS`, `ARUBA_TOOLS`, `ARUBA_READ_ONLY`) and do not change while it runs; a
+/// change is announced with `notifications/tools/list_changed`.
+pub const LIST_TTL_MS: u64 = 3_600_000;
+
+/// The field of every result's `structuredContent` that holds [`ToolOutput::summary`].
+pub const SUMMARY: &str = "summary";
+
+/// A tool's typed result: serialised as `structuredContent` (with its summary in the
+/// [`SUMMARY`] field), and as text for clients that ignore structured content.
 pub trait ToolOutput: Serialize + JsonSchema + Send + 'static {
     /// A few sentences for the model: counts, the worst items, what was left out and how to get it.
     fn summary(&self) -> String;
 }
 
-/// Turns a typed output into the MCP result: the summary text, the JSON as text (for clients
-/// that ignore `structuredContent`), and `structuredContent`.
-pub fn success<O: ToolOutput>(output: &O) -> CallToolResult {
-    match serde_json::to_value(output) {
-        Ok(value) => {
-            let json = value.to_string();
-            let mut result = CallToolResult::success(vec![
-                ContentBlock::text(output.summary()),
-                ContentBlock::text(json),
-            ]);
-            result.structured_content = Some(value);
-            result
+/// Turns a typed output into the MCP result: `structuredContent` is the output's JSON with the
+/// summary in its [`SUMMARY`] field (clients that show the model only structured content still
+/// get it), and one text block holds the summary and that JSON, compact, for clients that ignore
+/// `structuredContent`. A result larger than `bound` bytes is cut to fit ([`bounds::fit`]), and
+/// its summary says so.
+pub fn success<O: ToolOutput>(output: &O, bound: usize) -> CallToolResult {
+    let mut summary = output.summary();
+    let mut object = match serde_json::to_value(output) {
+        Ok(serde_json::Value::Object(object)) => object,
+        Ok(other) => {
+            return internal_error(format!(
+                "the result is not a JSON object ({})",
+                other.to_string().chars().take(64).collect::<String>()
+            ));
         }
-        Err(e) => CallToolResult::error(vec![ContentBlock::text(format!(
-            "internal error: the result could not be serialised ({e})"
-        ))]),
+        Err(e) => return internal_error(format!("the result could not be serialised ({e})")),
+    };
+    object.insert(SUMMARY.into(), summary.clone().into());
+    let mut json = serde_json::to_string(&object).unwrap_or_default();
+    if json.len() > bound {
+        match bounds::fit(&mut object, bound) {
+            Ok(None) => {}
+            Ok(Some(note)) => {
+                summary = format!("{summary} {note}");
+                object.insert(SUMMARY.into(), summary.clone().into());
+            }
+            Err(size) => {
+                return ToolError::Unexpected(format!(
+                    "The result is {size} bytes, more than the {} kB a result may have, even \
+                     without its lists; narrow the call (a filter, a smaller limit, fewer fields).",
+                    bound / 1024
+                ))
+                .into_result();
+            }
+        }
+        json = serde_json::to_string(&object).unwrap_or_default();
     }
+    let text = format!("{summary}\n{json}");
+    let value = serde_json::Value::Object(object);
+    let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
+    result.structured_content = Some(value);
+    result
+}
+
+/// An `isError` result for a failure of this server itself.
+fn internal_error(message: String) -> CallToolResult {
+    CallToolResult::error(vec![ContentBlock::text(format!(
+        "internal error: {message}"
+    ))])
 }
 
 /// Sends MCP `notifications/progress` for one tool call, with the progress token the client put
@@ -362,7 +406,7 @@ pub struct ToolSpec {
     /// Generates the input and output schemas from the types (for the test that checks the
     /// embedded ones).
     #[cfg(test)]
-    generate_schemas: fn() -> (JsonObject, JsonObject),
+    generate_schemas: fn(bool) -> (JsonObject, JsonObject),
     /// Its toolset.
     pub toolset: Toolset,
     /// Read or active.
@@ -406,11 +450,9 @@ impl ToolSpec {
         F: Fn(ToolContext, A) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<O, ToolError>> + Send + 'static,
     {
-        let annotations = ToolAnnotations::with_title(info.title)
-            .read_only(true)
-            .destructive(false)
-            .idempotent(true)
-            .open_world(true);
+        // The destructive and idempotent hints mean nothing when readOnlyHint is true (MCP
+        // spec), and the title is the tool's own `title`: neither is repeated here.
+        let annotations = ToolAnnotations::new().read_only(true).open_world(true);
         Self::build::<A, O, F, Fut>(info, Access::Read, annotations, handler)
     }
 
@@ -424,7 +466,7 @@ impl ToolSpec {
         F: Fn(ToolContext, A) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<O, ToolError>> + Send + 'static,
     {
-        let annotations = ToolAnnotations::with_title(info.title)
+        let annotations = ToolAnnotations::new()
             .read_only(false)
             .destructive(false)
             .idempotent(false)
@@ -455,6 +497,7 @@ impl ToolSpec {
             .with_annotations(annotations);
         let handler = Arc::new(handler);
         let call: Handler = Arc::new(move |ctx: ToolContext, arguments: JsonObject| {
+            let bound = bounds::bound_for(&arguments);
             let decoded = args::decode::<A>(arguments);
             let handler = Arc::clone(&handler);
             Box::pin(async move {
@@ -463,7 +506,7 @@ impl ToolSpec {
                     Err(e) => Err(e),
                 };
                 match result {
-                    Ok(output) => success(&output),
+                    Ok(output) => success(&output, bound),
                     Err(error) => error.into_result(),
                 }
             })
@@ -471,10 +514,10 @@ impl ToolSpec {
         ToolSpec {
             tool,
             #[cfg(test)]
-            generate_schemas: || {
+            generate_schemas: |compact| {
                 (
-                    schemas::generate::input::<A>(),
-                    schemas::generate::output::<O>(),
+                    schemas::generate::input::<A>(compact),
+                    schemas::generate::output::<O>(compact),
                 )
             },
             toolset: info.toolset,
@@ -493,10 +536,11 @@ impl ToolSpec {
         tool
     }
 
-    /// The input and output schemas generated from the tool's types.
+    /// The input and output schemas generated from the tool's types, in the compact dialect
+    /// (what is embedded) or as schemars writes them (to check that compacting loses nothing).
     #[cfg(test)]
-    pub(crate) fn generate_schemas(&self) -> (JsonObject, JsonObject) {
-        (self.generate_schemas)()
+    pub(crate) fn generate_schemas(&self, compact: bool) -> (JsonObject, JsonObject) {
+        (self.generate_schemas)(compact)
     }
 
     /// The tool's MCP annotations (read-only, destructive, idempotent, open-world hints).
@@ -751,6 +795,179 @@ mod tests {
             assert!(t.annotations.is_some());
             assert_eq!(spec.annotations(), t.annotations.as_ref());
         }
+    }
+
+    /// The input schemas show optional arguments as their plain type, but `null` stays what it
+    /// was: "not given". Every tool takes `null` for each optional argument beside a valid call.
+    #[test]
+    fn null_still_means_not_given_for_every_optional_argument() {
+        let valid = |name: &str| -> serde_json::Value {
+            match name {
+                "serial" | "serial_number" | "gateway_serial" => "CNK7ABC123".into(),
+                "site_id" => "24833497".into(),
+                "mac_address" | "client_mac" => "aa:bb:cc:dd:ee:ff".into(),
+                "destination" => "8.8.8.8".into(),
+                "location" => "/network-troubleshooting/v1/aps/CNK7ABC123/ping/async-operations/\
+                               0b0f5f5e-1111-4222-8333-444455556666"
+                    .into(),
+                _ => "lobby-1".into(),
+            }
+        };
+        // Arguments some tools need although the schema cannot say so ("this or that").
+        let extras = ["site_id", "destination", "location", "cluster_name"];
+        let registry = Registry::select(catalogue(), &settings(None, None, false)).unwrap();
+        let mut checked = 0;
+        for tool in registry.list() {
+            let spec = registry.get(&tool.name).unwrap();
+            let properties = tool
+                .input_schema
+                .get("properties")
+                .and_then(|p| p.as_object());
+            let required: Vec<&str> = tool
+                .input_schema
+                .get("required")
+                .and_then(|r| r.as_array())
+                .into_iter()
+                .flatten()
+                .filter_map(|n| n.as_str())
+                .collect();
+            let mut base: JsonObject = required.iter().map(|n| (n.to_string(), valid(n))).collect();
+            for extra in extras {
+                if spec.check_arguments(base.clone()).is_ok() {
+                    break;
+                }
+                if properties.is_some_and(|p| p.contains_key(extra)) {
+                    base.insert(extra.into(), valid(extra));
+                }
+            }
+            if let Err(e) = spec.check_arguments(base.clone()) {
+                panic!("{}: no valid call from {base:?}: {e}", tool.name);
+            }
+            for name in properties.into_iter().flat_map(|p| p.keys()) {
+                if base.contains_key(name) {
+                    continue;
+                }
+                let mut args = base.clone();
+                args.insert(name.clone(), serde_json::Value::Null);
+                if let Err(e) = spec.check_arguments(args) {
+                    panic!("{}: `{name}: null` is refused: {e}", tool.name);
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked > 150, "only {checked} optional arguments checked");
+    }
+
+    #[derive(Serialize, JsonSchema)]
+    #[schemars(crate = "rmcp::schemars")]
+    struct Listing {
+        returned: usize,
+        items: Vec<String>,
+    }
+
+    impl ToolOutput for Listing {
+        fn summary(&self) -> String {
+            format!("{} items.", self.returned)
+        }
+    }
+
+    fn text_of(result: &CallToolResult) -> Vec<String> {
+        result
+            .content
+            .iter()
+            .filter_map(|c| c.as_text().map(|t| t.text.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn a_result_carries_its_summary_and_one_compact_text_block() {
+        let small = Listing {
+            returned: 2,
+            items: vec!["a".into(), "b".into()],
+        };
+        let result = success(&small, bounds::DEFAULT_BOUND);
+        let structured = result.structured_content.clone().expect("structured");
+        assert_eq!(
+            structured,
+            serde_json::json!({"returned": 2, "items": ["a", "b"], "summary": "2 items."})
+        );
+        assert_eq!(
+            text_of(&result),
+            [format!("2 items.\n{structured}")],
+            "the summary, then the JSON, compact"
+        );
+    }
+
+    #[test]
+    fn a_result_over_its_bound_is_cut_and_its_summary_says_so() {
+        let big = Listing {
+            returned: 50,
+            items: vec!["x".repeat(1000); 50],
+        };
+        let result = success(&big, bounds::DEFAULT_BOUND);
+        let structured = result.structured_content.clone().expect("structured");
+        assert!(structured.to_string().len() <= bounds::DEFAULT_BOUND);
+        let kept = structured["items"].as_array().unwrap().len();
+        assert_eq!(structured["returned"], kept);
+        let summary = structured[SUMMARY].as_str().unwrap();
+        assert!(
+            summary.starts_with("50 items. Cut items to the first"),
+            "{summary}"
+        );
+        assert!(structured[bounds::CUT].as_str().is_some());
+        assert_eq!(ResultShape::of(&structured).truncated, Some(true));
+        let larger = success(&big, bounds::MAX_BOUND);
+        let all = larger.structured_content.expect("structured");
+        assert_eq!(all["items"].as_array().unwrap().len(), 50);
+        assert!(all.get(bounds::CUT).is_none());
+    }
+
+    /// The bytes of `value` as compact JSON.
+    fn json_len(value: &impl Serialize) -> usize {
+        serde_json::to_string(value).expect("serialise").len()
+    }
+
+    /// What clients put in front of the model for `tool`: name, title, description, inputSchema
+    /// and annotations.
+    fn model_view(tool: &Tool) -> serde_json::Value {
+        serde_json::json!({
+            "name": tool.name,
+            "title": tool.title,
+            "description": tool.description,
+            "inputSchema": tool.input_schema,
+            "annotations": tool.annotations,
+        })
+    }
+
+    /// Budgets of the whole catalogue (issue 18): the model view at most 28 kB, the whole
+    /// `tools/list` result at most 96 kB. `ARUBA_PRINT_SIZES=1` prints the sizes per tool.
+    #[test]
+    fn the_catalogue_fits_its_budgets() {
+        let registry = Registry::select(catalogue(), &settings(None, None, false)).unwrap();
+        let tools = registry.list();
+        assert_eq!(tools.len(), 38);
+        let model: usize = tools.iter().map(|t| json_len(&model_view(t))).sum();
+        let wire = json_len(&rmcp::model::ListToolsResult::with_all_items(tools.clone()));
+        if std::env::var_os("ARUBA_PRINT_SIZES").is_some() {
+            for t in &tools {
+                println!(
+                    "| `{}` | {} | {} | {} |",
+                    t.name,
+                    json_len(&model_view(t)),
+                    json_len(&t.input_schema),
+                    json_len(&t.output_schema)
+                );
+            }
+            println!("model view {model} B, tools/list {wire} B");
+        }
+        assert!(
+            model <= 28_000,
+            "model view is {model} bytes; the budget is 28,000"
+        );
+        assert!(
+            wire <= 96_000,
+            "tools/list is {wire} bytes; the budget is 96,000"
+        );
     }
 
     #[test]

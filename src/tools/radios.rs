@@ -20,6 +20,7 @@ const NOISY_FLOOR_DBM: f64 = -85.0;
 pub struct ApRadiosArgs {
     /// The AP's serial number, e.g. CNK7ABC123 (5-30 letters and digits; case-insensitive).
     #[schemars(length(min = 5, max = 30))]
+    #[schemars(description = "")]
     pub serial: String,
 }
 
@@ -204,11 +205,7 @@ pub fn get_ap_radios() -> ToolSpec {
         ToolInfo {
             name: "get_ap_radios",
             title: "Access point radios",
-            description: "Radio-level RF state of one access point by serial: per radio the \
-                band, status, channel, width, transmit power (dBm), clients, channel \
-                utilisation and quality, Tx/Rx utilisation, non-Wi-Fi interference, noise floor \
-                (dBm) and channel/power changes in the last 3 hours, plus warnings (radio down, \
-                busy channel, high noise, duplicate channels). Get serials from get_device_list.",
+            description: "One AP's radios: band, channel, width, power, clients, utilisation, interference, noise; warnings.",
             toolset: Toolset::Monitoring,
         },
         ap_radios,

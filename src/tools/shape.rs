@@ -1,6 +1,7 @@
 //! The shape of a tool result for telemetry: how many items it returned and whether more exist,
 //! read from the structured content every list tool emits (`returned`, `total`, `truncated`,
-//! `next`/`next_offset`/`resume_next`). Never the items themselves.
+//! `next`/`next_offset`/`resume_next`, and the `cut` note of a result cut to its size bound).
+//! Never the items themselves.
 
 use serde_json::Value;
 
@@ -20,9 +21,9 @@ impl ResultShape {
     /// Reads the shape of `structured` (a tool's `structuredContent`).
     pub fn of(structured: &Value) -> ResultShape {
         let items = structured.get("returned").and_then(Value::as_u64);
-        let truncated = structured
-            .get("truncated")
-            .and_then(Value::as_bool)
+        let cut = structured.get(super::bounds::CUT).is_some().then_some(true);
+        let truncated = cut
+            .or_else(|| structured.get("truncated").and_then(Value::as_bool))
             .or_else(|| {
                 let cursors: Vec<&Value> =
                     CURSORS.iter().filter_map(|k| structured.get(*k)).collect();
@@ -50,6 +51,8 @@ mod tests {
         assert_eq!(last.truncated, Some(false));
         let flagged = ResultShape::of(&json!({"returned": 3, "truncated": true, "next": null}));
         assert_eq!(flagged.truncated, Some(true));
+        let cut = ResultShape::of(&json!({"returned": 3, "total": 3, "cut": "Cut items"}));
+        assert_eq!(cut.truncated, Some(true));
         let counted = ResultShape::of(&json!({"returned": 3, "total": 3}));
         assert_eq!(counted.truncated, Some(false));
         assert_eq!(

@@ -22,12 +22,15 @@ const SEARCH_PAGE: u64 = 1000;
 #[serde(deny_unknown_fields)]
 pub struct ListSitesArgs {
     /// Only sites whose name contains this text (case-insensitive), e.g. "store".
+    #[schemars(description = "Name contains (case-insensitive).")]
     pub search: Option<String>,
     /// Sites to return, 1-1000 (default 50).
     #[schemars(range(min = 1, max = 1000))]
+    #[schemars(description = "", extend("default" = 50))]
     pub limit: Option<i64>,
     /// Sites to skip; pass the `next_offset` of the previous answer (default 0).
     #[schemars(range(min = 0))]
+    #[schemars(description = "`next_offset` of the previous page.")]
     pub offset: Option<i64>,
 }
 
@@ -190,11 +193,7 @@ pub fn list_sites() -> ToolSpec {
         ToolInfo {
             name: "list_sites",
             title: "Site names and ids",
-            description: "Compact list of sites: site_id, name and city. Use it to turn a site \
-                name into the site_id other tools take, instead of guessing. `search` keeps sites \
-                whose name contains the text (case-insensitive; Central cannot search names, so \
-                this tool reads up to 1000 sites per call and matches them itself). Paginated with \
-                limit/offset; returns `total` and `next_offset`.",
+            description: "Site names and ids, optionally searched by name.",
             toolset: Toolset::Monitoring,
         },
         list_sites_handler,
@@ -209,8 +208,10 @@ pub fn list_sites() -> ToolSpec {
 pub struct SiteDetailsArgs {
     /// Site id, e.g. 24833497 (from list_sites or get_sites_health). Give this or `site_name`;
     /// with neither, the error lists the sites and their ids.
+    #[schemars(description = "")]
     pub site_id: Option<String>,
     /// Site name instead of the id (exact, case-insensitive).
+    #[schemars(description = "")]
     pub site_name: Option<String>,
 }
 
@@ -416,12 +417,7 @@ pub fn get_site_details() -> ToolSpec {
         ToolInfo {
             name: "get_site_details",
             title: "Site health details",
-            description: "Health of one site: a 0-100 score, Good/Fair/Poor counts per device type \
-                (access points, switches, gateways) and per client type (wired, wireless), open \
-                alerts (critical separately) and the reasons Central gives for degraded health. \
-                Pass `site_id` or `site_name` (list_sites maps names to ids). Central's v1 detail \
-                has no online/offline split or bandwidth; use get_device_list with status OFFLINE \
-                for the offline devices.",
+            description: "One site's health: score, Good/Fair/Poor per device and client type, alerts, degradation reasons.",
             toolset: Toolset::Monitoring,
         },
         site_details,
@@ -529,10 +525,7 @@ pub fn get_tenant_device_health() -> ToolSpec {
         ToolInfo {
             name: "get_tenant_device_health",
             title: "Organisation-wide device health",
-            description: "Device health across the whole Central tenant: Good/Fair/Poor device \
-                counts per type (access points, switches, gateways), the totals, and a 0-100 \
-                score. Counts are devices; the score is a weighted score, not a percentage of \
-                devices. No arguments.",
+            description: "Good/Fair/Poor device counts per type for the whole tenant, and a 0-100 score.",
             toolset: Toolset::Monitoring,
         },
         tenant_health,

@@ -18,9 +18,11 @@ use crate::central::{ApiRequest, routes};
 pub struct SitesHealthArgs {
     /// Sites per page, 1-100 (default 100).
     #[schemars(range(min = 1, max = 100))]
+    #[schemars(description = "", extend("default" = 100))]
     pub limit: Option<i64>,
     /// Sites to skip, for the next page use the `next_offset` of the previous answer (default 0).
     #[schemars(range(min = 0))]
+    #[schemars(description = "`next_offset` of the previous page.")]
     pub offset: Option<i64>,
 }
 
@@ -299,11 +301,7 @@ pub fn get_sites_health() -> ToolSpec {
         ToolInfo {
             name: "get_sites_health",
             title: "Site health overview",
-            description: "Health of every site in Central: a 0-100 health score from Central's \
-                Good/Fair/Poor groups, device and client counts with their health, open alerts \
-                (critical separately) and the reasons Central gives for degraded health. Use it \
-                first to see which sites need attention, and to learn site ids and names for the \
-                tools that need a site. Paginated with limit/offset.",
+            description: "Every site's 0-100 health score, device and client counts, open alerts and degradation reasons. Start here; it gives site ids.",
             toolset: Toolset::Monitoring,
         },
         sites_health,

@@ -14,6 +14,7 @@ use serde_json::Value;
 use super::args::{self, Validate};
 use super::devices::{Device, map_device};
 use super::fields;
+use super::projection::{Fields, Item, Items};
 use super::{ToolContext, ToolError, ToolInfo, ToolOutput, ToolSpec, Toolset};
 use crate::central::{ApiRequest, routes};
 
@@ -38,6 +39,7 @@ pub struct SwitchDetailsArgs {
     /// The switch's serial number (or a stack's conductor serial), e.g. SG12XY3456; 5-30
     /// letters and digits, case-insensitive. Central v1 needs no site for this call.
     #[schemars(length(min = 5, max = 30))]
+    #[schemars(description = "Switch or stack conductor serial.")]
     pub serial: String,
 }
 
@@ -237,11 +239,7 @@ pub fn get_switch_details() -> ToolSpec {
         ToolInfo {
             name: "get_switch_details",
             title: "Switch details",
-            description: "State of one switch by serial (or a stack's conductor serial): status, \
-                Central's health verdict and reasons, model, firmware, role (standalone, \
-                conductor, member), stack id, uptime, last restart reason, CPU, memory, PoE \
-                budget and draw, power, temperature, uplink ports, plus warnings. Unlike the \
-                reference, no device-list lookup is made: Central v1 needs no site here.",
+            description: "One switch: status, health reasons, role and stack, uptime, CPU, memory, PoE, temperature, uplinks.",
             toolset: Toolset::Monitoring,
         },
         switch_details,
@@ -270,18 +268,27 @@ pub enum PortStatusFilter {
 pub struct SwitchInterfacesArgs {
     /// The switch's serial number, e.g. SG12XY3456 (5-30 letters and digits).
     #[schemars(length(min = 5, max = 30))]
+    #[schemars(description = "")]
     pub serial: String,
     /// UP, DOWN or ALL (default). Sent to Central as `operStatus eq 'Up'|'Down'`, so `total`
     /// counts the matching ports.
+    #[schemars(description = "", extend("default" = "ALL"))]
     pub status_filter: Option<PortStatusFilter>,
     /// Text to look for in port name, description or neighbour (Central's `search`).
+    #[schemars(description = "Port name, description or neighbour.")]
     pub search: Option<String>,
     /// Ports per page, 1-100 (default 50).
     #[schemars(range(min = 1, max = 100))]
+    #[schemars(description = "", extend("default" = 50))]
     pub limit: Option<i64>,
     /// Ports to skip; pass the `next_offset` of the previous answer (default 0).
     #[schemars(range(min = 0))]
+    #[schemars(description = "`next_offset` of the previous page.")]
     pub offset: Option<i64>,
+    /// The port fields to return instead of the default ones ([`Item::DEFAULT`] of
+    /// [`SwitchPort`]); `all` for every field. `name` is always returned.
+    #[schemars(description = "Default: the main fields.")]
+    pub fields: Option<Fields<SwitchPort>>,
 }
 
 impl Validate for SwitchInterfacesArgs {
@@ -341,6 +348,42 @@ pub struct SwitchPort {
     pub port_errors: Vec<String>,
     /// STP port state, e.g. Forwarding.
     pub stp_state: Option<String>,
+}
+
+impl Item for SwitchPort {
+    const ALL: &'static [&'static str] = &[
+        "name",
+        "index",
+        "port_type",
+        "oper_status",
+        "admin_status",
+        "speed_mbps",
+        "duplex",
+        "description",
+        "vlan_mode",
+        "native_vlan",
+        "allowed_vlans",
+        "poe_status",
+        "poe_class",
+        "uplink",
+        "lag",
+        "neighbour",
+        "neighbour_port",
+        "error_reason",
+        "port_errors",
+        "stp_state",
+    ];
+    const DEFAULT: &'static [&'static str] = &[
+        "name",
+        "oper_status",
+        "admin_status",
+        "speed_mbps",
+        "native_vlan",
+        "uplink",
+        "neighbour",
+        "error_reason",
+    ];
+    const KEY: &'static str = "name";
 }
 
 fn map_port(v: &Value) -> SwitchPort {
@@ -412,7 +455,7 @@ pub struct SwitchInterfacesOutput {
     /// Counts over this page.
     pub counts: PortCounts,
     /// The ports.
-    pub ports: Vec<SwitchPort>,
+    pub ports: Items<SwitchPort>,
 }
 
 fn count_ports(ports: &[SwitchPort]) -> PortCounts {
@@ -552,7 +595,7 @@ async fn switch_interfaces(
         offset,
         next_offset,
         counts: count_ports(&ports),
-        ports,
+        ports: Items::new(ports, args.fields),
     })
 }
 
@@ -562,12 +605,7 @@ pub fn get_switch_interfaces() -> ToolSpec {
         ToolInfo {
             name: "get_switch_interfaces",
             title: "Switch ports",
-            description: "Ports of one switch: operational and admin status, speed (Mbps), \
-                duplex, VLAN mode and VLANs, PoE status and class, uplink flag, LLDP neighbour, \
-                STP state and errors, with up/down counts and the down ports and down uplinks \
-                named. `status_filter` UP or DOWN narrows the list at Central (so `total` counts \
-                the matching ports); `search` matches name, description or neighbour. Paginated \
-                with limit/offset. No site lookup is needed in Central v1.",
+            description: "A switch's ports: status, speed, VLANs, PoE, neighbour, errors; down ports and uplinks named.",
             toolset: Toolset::Monitoring,
         },
         switch_interfaces,
@@ -583,6 +621,7 @@ pub struct StackMembersArgs {
     /// The stack id (e.g. ST-sjc-01, from get_switch_details' `stack_id`) or the serial of its
     /// conductor or any member. 1-64 letters, digits, `-`, `_` or `.`.
     #[schemars(length(min = 1, max = 64))]
+    #[schemars(description = "Stack id (get_switch_details) or a member serial.")]
     pub stack_id: String,
 }
 
@@ -805,10 +844,7 @@ pub fn get_stack_members() -> ToolSpec {
         ToolInfo {
             name: "get_stack_members",
             title: "Switch stack members",
-            description: "Members of a switch stack (VSF/VSX stack by stack id, or by the serial \
-                of its conductor or a member): each member's position, role (conductor, standby, \
-                member), status, Central's member status (Active/Missing), model and firmware, \
-                with warnings for missing members, no conductor and mixed firmware.",
+            description: "A switch stack's members: position, role, status, firmware; missing members flagged.",
             toolset: Toolset::Monitoring,
         },
         stack_members,

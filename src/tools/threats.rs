@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use super::args::{self, Validate};
 use super::fields;
+use super::projection::{Fields, Item, Items};
 use super::scope::{self, Window};
 use super::{ToolContext, ToolError, ToolInfo, ToolOutput, ToolSpec, Toolset};
 use crate::central::{ApiRequest, routes};
@@ -47,20 +48,30 @@ pub enum ThreatSeverity {
 #[serde(deny_unknown_fields)]
 pub struct ThreatListArgs {
     /// Only threats of this severity (case-insensitive; applied to the returned page).
+    #[schemars(description = "Applied to the returned page.")]
     pub severity: Option<ThreatSeverity>,
     /// Only threats seen by this gateway (serial number; applied to the returned page).
+    #[schemars(description = "Applied to the returned page.")]
     pub gateway_serial: Option<String>,
     /// Window start: RFC 3339, epoch milliseconds or an age such as 24h, 7d (default 7 days
     /// before the end). Sent as epoch milliseconds.
+    #[schemars(description = "RFC 3339, epoch ms or an age like 7d (default 7d).")]
     pub start_time: Option<String>,
     /// Window end: RFC 3339, epoch milliseconds or an age (default now).
+    #[schemars(description = "")]
     pub end_time: Option<String>,
     /// Threats per page, 1-100 (default 50).
     #[schemars(range(min = 1, max = 100))]
+    #[schemars(description = "", extend("default" = 50))]
     pub limit: Option<i64>,
     /// Threats to skip: the `next_offset` of the previous answer (default 0).
     #[schemars(range(min = 0, max = 1000000))]
+    #[schemars(description = "`next_offset` of the previous page.")]
     pub offset: Option<i64>,
+    /// The threat fields to return instead of the default ones ([`Item::DEFAULT`] of
+    /// [`Threat`]); `all` for every field. `id` is always returned.
+    #[schemars(description = "Default: the main fields.")]
+    pub fields: Option<Fields<Threat>>,
 }
 
 impl Validate for ThreatListArgs {
@@ -130,6 +141,40 @@ pub struct Threat {
     pub site_name: Option<String>,
 }
 
+impl Item for Threat {
+    const ALL: &'static [&'static str] = &[
+        "id",
+        "time",
+        "severity",
+        "action",
+        "signature_name",
+        "signature_id",
+        "description",
+        "cve_reference",
+        "src_ip",
+        "src_port",
+        "dest_ip",
+        "dest_port",
+        "dest_country",
+        "client_mac",
+        "user_name",
+        "device_serial",
+        "device_name",
+        "site_name",
+    ];
+    const DEFAULT: &'static [&'static str] = &[
+        "id",
+        "time",
+        "severity",
+        "action",
+        "signature_name",
+        "src_ip",
+        "dest_ip",
+        "device_name",
+    ];
+    const KEY: &'static str = "id";
+}
+
 fn map_threat(v: &Value) -> Threat {
     let t = |k: &str| fields::text(v, k);
     Threat {
@@ -190,7 +235,7 @@ pub struct ThreatListOutput {
     /// Share blocked in this answer, percent.
     pub blocked_percent: Option<f64>,
     /// The threats, newest first.
-    pub threats: Vec<Threat>,
+    pub threats: Items<Threat>,
 }
 
 fn threat_page(
@@ -243,7 +288,7 @@ fn threat_page(
             .then(|| (blocked as f64 / threats.len() as f64 * 1000.0).round() / 10.0),
         by_severity,
         by_action,
-        threats,
+        threats: threats.into(),
     }
 }
 
@@ -326,13 +371,15 @@ async fn threat_list(
         .map_err(ToolError::api("Listing IDPS threats"))?
         .body;
     let severity = args.severity.map(|s| format!("{s:?}"));
-    Ok(threat_page(
+    let mut output = threat_page(
         &page,
         (start, end),
         offset as u64,
         severity.as_deref(),
         args.gateway_serial.as_deref(),
-    ))
+    );
+    output.threats.select(args.fields);
+    Ok(output)
 }
 
 /// The `list_idps_threats` tool.
@@ -341,14 +388,7 @@ pub fn list_idps_threats() -> ToolSpec {
         ToolInfo {
             name: "list_idps_threats",
             title: "IDPS threats",
-            description: "Lists intrusion detection/prevention (IDPS) threats seen by gateways \
-                in a window: time, severity, action (ALLOWED/BLOCKED), signature, CVE, source \
-                and destination, client, user, gateway and site, with counts by severity and \
-                action and the blocked share. Uses Central's v1alpha1 threats API because v1 has \
-                no equivalent. start_time/end_time take RFC 3339, epoch ms or ages such as 7d \
-                (default the last 7 days) and are sent as epoch milliseconds. severity and \
-                gateway_serial are applied to the returned page (the API has no such \
-                parameters). Paginated with limit (default 50, max 100) and offset.",
+            description: "IDPS threats seen by gateways over a window, most severe first, with actions taken.",
             toolset: Toolset::Security,
         },
         threat_list,

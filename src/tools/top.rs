@@ -81,17 +81,23 @@ fn human_bytes(b: f64) -> String {
 #[serde(deny_unknown_fields)]
 pub struct TopApsArgs {
     /// Site id (from get_sites_health); omit both site arguments for the whole tenant.
+    #[schemars(description = "")]
     pub site_id: Option<String>,
     /// Site name, instead of site_id.
+    #[schemars(description = "")]
     pub site_name: Option<String>,
     /// APs to return, 1-25 (default 10; Central returns at most 25).
     #[schemars(range(min = 1, max = 25))]
+    #[schemars(description = "", extend("default" = 10))]
     pub limit: Option<i64>,
     /// Window back from now (default 24hours). Ignored when start_time is given.
+    #[schemars(description = "", extend("default" = "24hours"))]
     pub time_range: Option<TimeRange>,
     /// Window start: RFC 3339, epoch milliseconds or an age such as 24h (overrides time_range).
+    #[schemars(description = "RFC 3339, epoch ms or an age; overrides time_range.")]
     pub start_time: Option<String>,
     /// Window end: RFC 3339, epoch milliseconds or an age (default now). Less than 30 days.
+    #[schemars(description = "")]
     pub end_time: Option<String>,
 }
 
@@ -268,12 +274,7 @@ pub fn get_top_aps_by_bandwidth() -> ToolSpec {
         ToolInfo {
             name: "get_top_aps_by_bandwidth",
             title: "Top APs by wireless traffic",
-            description: "Ranks access points by wireless traffic (bytes) in a window, for the \
-                tenant or one site (site_id or site_name): rank, serial, name, bytes and share. \
-                time_range (1hour, 24hours default, 7days, 30days) is sent as Central's \
-                start-at/end-at; start_time/end_time (RFC 3339, epoch ms or ages such as 24h) \
-                override it. limit 1-25 (default 10): Central ranks at most 25 APs. Central \
-                reports traffic only, not per-AP client counts or utilisation.",
+            description: "APs ranked by wireless traffic over a window, with their share.",
             toolset: Toolset::Monitoring,
         },
         top_aps,
@@ -315,23 +316,31 @@ pub enum ClientTimeRange {
 #[serde(deny_unknown_fields)]
 pub struct TopClientsArgs {
     /// Site id (from get_sites_health); omit both site arguments for the whole tenant.
+    #[schemars(description = "")]
     pub site_id: Option<String>,
     /// Site name, instead of site_id.
+    #[schemars(description = "")]
     pub site_name: Option<String>,
     /// Only clients of this AP or switch (serial number).
+    #[schemars(description = "Only clients of this AP or switch.")]
     pub serial_number: Option<String>,
     /// Clients to return, 1-100 (default 10).
     #[schemars(range(min = 1, max = 100))]
+    #[schemars(description = "", extend("default" = 10))]
     pub limit: Option<i64>,
     /// Window back from now (default 24hours). Ignored when start_time is given.
+    #[schemars(description = "", extend("default" = "24hours"))]
     pub time_range: Option<ClientTimeRange>,
     /// Window start: RFC 3339, epoch milliseconds or an age (overrides time_range). At most 7
     /// days tenant-wide, 31 days for a site.
+    #[schemars(description = "RFC 3339, epoch ms or an age; overrides time_range.")]
     pub start_time: Option<String>,
     /// Window end: RFC 3339, epoch milliseconds or an age (default now).
+    #[schemars(description = "")]
     pub end_time: Option<String>,
     /// WIRELESS, WIRED or ALL (default). Central has no such parameter: when WIRELESS or WIRED,
     /// the tool asks Central for its top 100 and keeps the first `limit` of that type.
+    #[schemars(description = "", extend("default" = "ALL"))]
     pub connection_type: Option<TopConnectionType>,
 }
 
@@ -552,12 +561,7 @@ pub fn get_top_clients_by_usage() -> ToolSpec {
         ToolInfo {
             name: "get_top_clients_by_usage",
             title: "Top clients by traffic",
-            description: "Ranks clients by traffic (bytes) in a window, for the tenant, one site \
-                (site_id or site_name) or one AP/switch (serial_number): rank, MAC, name, wired \
-                or wireless, site and bytes. time_range (1hour, 24hours default, 7days) is sent \
-                as Central's start-at/end-at; start_time/end_time override it. limit 1-100 \
-                (default 10). connection_type WIRELESS/WIRED is applied by this tool to \
-                Central's top 100 (Central has no such parameter).",
+            description: "Clients ranked by traffic over a window.",
             toolset: Toolset::Clients,
         },
         top_clients,

@@ -43,17 +43,22 @@ pub enum CpuInterval {
 pub struct ApCpuArgs {
     /// The AP's serial number, e.g. CNK7ABC123 (5-30 letters and digits; case-insensitive).
     #[schemars(length(min = 5, max = 30))]
+    #[schemars(description = "")]
     pub serial: String,
     /// Window start: RFC 3339, epoch milliseconds or an age such as 1h, 24h, 7d (default: 3 hours
     /// before the end).
+    #[schemars(description = "RFC 3339, epoch ms or an age like 24h (default 3h).")]
     pub start_time: Option<String>,
     /// Window end: RFC 3339, epoch milliseconds or an age (default now). At most 90 days long.
+    #[schemars(description = "")]
     pub end_time: Option<String>,
     /// Accepted for compatibility and ignored: Central samples every 5 minutes for windows up
     /// to 24 hours and every 3 hours beyond (reported as sampling_interval_minutes).
+    #[schemars(description = "Ignored (compatibility).")]
     pub interval: Option<CpuInterval>,
     /// Newest samples to return, 1-300 (default 50); statistics always cover the whole window.
     #[schemars(range(min = 1, max = 300))]
+    #[schemars(description = "Newest samples returned (default 50).")]
     pub max_samples: Option<i64>,
 }
 
@@ -250,12 +255,7 @@ pub fn get_ap_cpu_utilization() -> ToolSpec {
         ToolInfo {
             name: "get_ap_cpu_utilization",
             title: "AP CPU utilisation trend",
-            description: "CPU utilisation of one access point over a window: current, average, \
-                peak (and when), minimum, an assessment (ok/elevated/high/critical) and the \
-                newest samples. start_time/end_time take RFC 3339, epoch ms or ages such as \
-                1h, 24h, 7d (default: the last 3 hours; at most 90 days). `interval` is \
-                accepted but ignored: Central samples every 5 minutes up to 24 hours and every \
-                3 hours beyond.",
+            description: "One AP's CPU over a window: current, average, peak and when, samples.",
             toolset: Toolset::Monitoring,
         },
         ap_cpu,
@@ -321,26 +321,37 @@ pub enum TrendClientType {
 #[serde(deny_unknown_fields)]
 pub struct ClientTrendArgs {
     /// Site id (from get_sites_health); omit both site arguments for the whole tenant.
+    #[schemars(description = "Omit site and serial for the tenant.")]
     pub site_id: Option<String>,
     /// Site name, instead of site_id.
+    #[schemars(description = "")]
     pub site_name: Option<String>,
     /// Only clients of this AP or switch (serial number).
+    #[schemars(description = "Only clients of this AP or switch.")]
     pub serial_number: Option<String>,
     /// Window start: RFC 3339, epoch milliseconds or an age such as 1h, 24h, 7d (default: 3 hours
     /// before the end). Tenant-wide at most 7 days, one site at most 31 days.
+    #[schemars(
+        description = "RFC 3339, epoch ms or an age like 24h (default 3h). Max 7 days tenant-wide, 31 per site."
+    )]
     pub start_time: Option<String>,
     /// Window end: RFC 3339, epoch milliseconds or an age (default now).
+    #[schemars(description = "")]
     pub end_time: Option<String>,
     /// Accepted for compatibility and ignored: Central samples every 5 minutes for windows up
     /// to a day and every 3 hours beyond (reported as `interval`).
+    #[schemars(description = "Ignored (compatibility).")]
     pub interval: Option<TrendInterval>,
     /// Grouping of the counts (default TYPE: Wired/Wireless). More than 5 groups are folded into
     /// the top 4 plus "Others" by Central.
+    #[schemars(description = "", extend("default" = "TYPE"))]
     pub group_by: Option<GroupBy>,
     /// Which clients to count (default ALL).
+    #[schemars(description = "")]
     pub client_type: Option<TrendClientType>,
     /// Newest samples to return, 1-300 (default 50); statistics always cover the whole window.
     #[schemars(range(min = 1, max = 300))]
+    #[schemars(description = "Newest samples returned (default 50).")]
     pub max_samples: Option<i64>,
 }
 
@@ -581,14 +592,7 @@ pub fn get_client_trends() -> ToolSpec {
         ToolInfo {
             name: "get_client_trends",
             title: "Client count trend",
-            description: "Connected-client counts over time for the tenant, one site (site_id or \
-                site_name) or one AP/switch (serial_number): peak (and when), average, minimum, \
-                current, direction (up/down/stable) and per-group statistics, plus the newest \
-                samples. group_by splits the counts (TYPE wired/wireless by default, ROLE, VLAN, \
-                WLAN, RADIO, SECURITY, PROTOCOL); client_type narrows to WIRELESS or WIRED. \
-                start_time/end_time take RFC 3339, epoch ms or ages such as 24h (default the \
-                last 3 hours; at most 7 days tenant-wide, 31 days for a site). `interval` is \
-                accepted but ignored: Central samples every 5 minutes up to a day, 3 hours beyond.",
+            description: "Client counts over a window (tenant, site or device): peak, average, current, trend.",
             toolset: Toolset::Monitoring,
         },
         client_trends,

@@ -19,15 +19,20 @@ use crate::central::{ApiError, ApiRequest, routes};
 #[serde(deny_unknown_fields)]
 pub struct WlanListArgs {
     /// Site id (from get_sites_health): only WLANs broadcast at this site. Omit for the tenant.
+    #[schemars(description = "")]
     pub site_id: Option<String>,
     /// Site name, instead of site_id.
+    #[schemars(description = "")]
     pub site_name: Option<String>,
     /// Only WLANs broadcast by this AP (serial number).
+    #[schemars(description = "Only WLANs of this AP.")]
     pub serial_number: Option<String>,
     /// WLANs per page, 1-100 (default 50).
     #[schemars(range(min = 1, max = 100))]
+    #[schemars(description = "", extend("default" = 50))]
     pub limit: Option<i64>,
     /// Cursor: the `next` value of the previous page.
+    #[schemars(description = "")]
     pub next: Option<String>,
 }
 
@@ -187,10 +192,7 @@ pub fn list_wlans() -> ToolSpec {
         ToolInfo {
             name: "list_wlans",
             title: "List WLANs",
-            description: "Lists the WLANs (SSIDs) of the tenant, of one site (site_id or \
-                site_name) or of one AP (serial_number): name, security level and security, \
-                bands, status and VLAN, with counts by security level and a warning for open \
-                networks. Paginated with limit (default 50, max 100) and next.",
+            description: "WLANs of the tenant, a site or an AP: security, bands, status, VLAN; open networks flagged.",
             toolset: Toolset::Monitoring,
         },
         wlan_list,
@@ -205,12 +207,16 @@ pub fn list_wlans() -> ToolSpec {
 pub struct WlanDetailsArgs {
     /// The WLAN name exactly as list_wlans shows it (case-sensitive, 1-64 characters).
     #[schemars(length(min = 1, max = 64))]
+    #[schemars(description = "Exact, as list_wlans shows it.")]
     pub wlan_name: String,
     /// Count clients at this site only (site id).
+    #[schemars(description = "")]
     pub site_id: Option<String>,
     /// Site name, instead of site_id.
+    #[schemars(description = "")]
     pub site_name: Option<String>,
     /// Count clients of this AP only (serial number).
+    #[schemars(description = "Count clients of this AP only.")]
     pub serial_number: Option<String>,
 }
 
@@ -322,11 +328,7 @@ pub fn get_wlan_details() -> ToolSpec {
         ToolInfo {
             name: "get_wlan_details",
             title: "WLAN details",
-            description: "One WLAN by name: security level and security, bands, status, VLAN \
-                and the number of connected clients (tenant-wide, or for one site or AP when \
-                site_id/site_name/serial_number is given), with warnings for open or disabled \
-                networks. Central's v1 API does not report authentication method, band \
-                steering, max clients or throughput, so those are not returned.",
+            description: "One WLAN's settings and its connected-client count.",
             toolset: Toolset::Monitoring,
         },
         wlan_details,
