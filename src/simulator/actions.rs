@@ -3,7 +3,7 @@
 //!
 //! - `poeBounce`, `portBounce` (cx, aos-s, gateways) and `cableTest` (cx, aos-s): body
 //!   `{"ports": [..]}` (1 or more port names); 202 with a `location` to poll, polled like ping
-//!   (INITIATED → RUNNING → COMPLETED). A port bounce takes the ports down for half the
+//!   (INITIATED → RUNNING → COMPLETED). A port bounce takes the ports down for the
 //!   configured action time; a PoE bounce also reboots the devices those ports feed (their
 //!   LLDP neighbours); a cable test answers per-pair results.
 //! - `reboot` (aps, cx, aos-s, gateways) and `rebootSwarm` (aps): no body; 202

@@ -1,6 +1,6 @@
 //! What device actions changed in the simulated network (issue 19), so tests and the demo can
 //! see them: a rebooted device is OFFLINE for the configured time, then ONLINE again; a bounced
-//! port is down for half of it; a disconnected client leaves `/clients`. The dataset itself never
+//! port is down as long; a disconnected client leaves `/clients`. The dataset itself never
 //! changes: list handlers overlay these effects on their items.
 
 use std::collections::{HashMap, HashSet};
@@ -51,11 +51,11 @@ impl Effects {
         self.lock().rebooting.get(serial).is_some_and(|t| now < *t)
     }
 
-    /// The port goes down from `now` for half the configured time.
+    /// The port goes down from `now` for the configured time.
     pub(crate) fn bounce(&self, serial: &str, port: &str, now: u64) {
         self.lock().ports_down.insert(
             (serial.to_string(), port.to_string()),
-            now.saturating_add(self.duration_ms / 2),
+            now.saturating_add(self.duration_ms),
         );
     }
 
@@ -113,8 +113,8 @@ mod tests {
         assert!(e.rebooting("SN1", 10_500));
         assert!(!e.rebooting("SN1", 11_000));
         e.bounce("SN2", "1/1/3", 10_000);
-        assert!(e.port_down("SN2", "1/1/3", 10_400));
-        assert!(!e.port_down("SN2", "1/1/3", 10_500));
+        assert!(e.port_down("SN2", "1/1/3", 10_900));
+        assert!(!e.port_down("SN2", "1/1/3", 11_000));
         e.disconnect("AA:BB:CC:DD:EE:FF");
         assert!(e.gone("aa:bb:cc:dd:ee:ff"));
     }

@@ -131,8 +131,8 @@ pub struct SimulatorConfig {
     pub client_secret: String,
     /// Faults to inject from the start (default: none).
     pub faults: FaultSpec,
-    /// How long a device rebooted by an action stays OFFLINE (then it is ONLINE again), and
-    /// half of it how long a bounced port stays down (default 10 s).
+    /// How long a device rebooted by an action stays OFFLINE (then it is ONLINE again), and a
+    /// bounced port down (default 10 s).
     pub action_duration: Duration,
 }
 

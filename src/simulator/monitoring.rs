@@ -163,15 +163,13 @@ fn aps(state: &State, req: &SimRequest, _: &Params) -> HandlerResult {
     let filter = parse_filter(&req.query, APS_FILTER)?;
     let sort = parse_sort_param(&req.query, APS_SORT)?;
     let ds = &state.dataset;
-    let items = ds
-        .devices_of_type(DeviceType::AccessPoint)
-        .map(|d| {
-            let mut item = views::ap_item(d, ds.wlans.len());
-            state
-                .effects
-                .overlay_device(&mut item, super::journal::now_unix_ms());
-            item
-        });
+    let items = ds.devices_of_type(DeviceType::AccessPoint).map(|d| {
+        let mut item = views::ap_item(d, ds.wlans.len());
+        state
+            .effects
+            .overlay_device(&mut item, super::journal::now_unix_ms());
+        item
+    });
     cursor_list(&req.query, items, &filter, &sort, APS_LIMIT)
 }
 

@@ -11,9 +11,9 @@ use super::ratelimit::RateWindow;
 use super::response::DebugIds;
 use super::router::Router;
 use super::{
-    actions, admin, auth, effects, clients_detail, events, gateway_ports, gateways, health, inventory, monitoring,
-    notifications, services, switch_more, switches, tasks, threats, trends, troubleshooting,
-    wireless,
+    actions, admin, auth, clients_detail, effects, events, gateway_ports, gateways, health,
+    inventory, monitoring, notifications, services, switch_more, switches, tasks, threats, trends,
+    troubleshooting, wireless,
 };
 
 /// Everything a request handler may need. Shared behind an `Arc`.

@@ -83,7 +83,11 @@ pub(crate) fn segments(req: &SimRequest) -> (&str, &str, &str) {
 }
 
 /// The device `serial` if it is of the path's `device_type`.
-pub(crate) fn device<'d>(state: &'d State, device_type: &str, serial: &str) -> Result<&'d Device, ApiError> {
+pub(crate) fn device<'d>(
+    state: &'d State,
+    device_type: &str,
+    serial: &str,
+) -> Result<&'d Device, ApiError> {
     let ds = &state.dataset;
     ds.device(serial)
         .filter(|d| match device_type {
@@ -297,11 +301,13 @@ pub(crate) fn check_online(state: &State, d: &Device) -> Result<(), ApiError> {
     if d.status.is_online() && !state.effects.rebooting(&d.serial_number, now_unix_ms()) {
         return Ok(());
     }
-    Err(
-        ApiError::with_code(409, CONFLICT, format!("Device offline: {}", d.serial_number))
-            .with_field("errorType", "CONFLICT")
-            .with_field("serviceName", "Troubleshooting"),
+    Err(ApiError::with_code(
+        409,
+        CONFLICT,
+        format!("Device offline: {}", d.serial_number),
     )
+    .with_field("errorType", "CONFLICT")
+    .with_field("serviceName", "Troubleshooting"))
 }
 
 /// The address a destination resolves to.

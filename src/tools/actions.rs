@@ -223,7 +223,9 @@ impl ToolOutput for ActionOutput {
                 "{}{on} of {} FAILED: {}.",
                 self.action,
                 self.device.text(),
-                self.fail_reason.as_deref().unwrap_or("Central gave no reason")
+                self.fail_reason
+                    .as_deref()
+                    .unwrap_or("Central gave no reason")
             ),
         }
     }
@@ -331,7 +333,10 @@ async fn device_now(ctx: &ToolContext, serial: &str) -> Result<(DeviceNow, Devic
     let page = ctx
         .call(
             ApiRequest::new(routes::DEVICES)
-                .query("filter", format!("serialNumber eq {}", args::odata_quote(serial)))
+                .query(
+                    "filter",
+                    format!("serialNumber eq {}", args::odata_quote(serial)),
+                )
                 .query("limit", 1),
         )
         .await
@@ -441,7 +446,10 @@ async fn uplink_rail(
         "Refused: port(s) {} of switch {serial} are uplinks; bouncing or testing an uplink cuts \
          the switch (and everything behind it) off. Nothing was sent. If that is really meant, \
          call again with allow_uplink: true.",
-        hit.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+        hit.iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     )))
 }
 
@@ -571,7 +579,12 @@ async fn elicit(
                 requests.insert(CONFIRM_KEY.to_string(), InputRequest::Elicitation(request));
                 *env.input_required.lock().unwrap_or_else(|e| e.into_inner()) =
                     Some(InputRequiredResult::new(Some(requests), Some(state)));
-                audit(ctx, plan, "preview", "elicitation requested (input required)");
+                audit(
+                    ctx,
+                    plan,
+                    "preview",
+                    "elicitation requested (input required)",
+                );
                 return Err(ToolError::Refused("input required".into()));
             }
         }
@@ -707,7 +720,12 @@ async fn run(
         .ok()
         .filter(|t| t.operation == operation && t.serial == plan.device.serial)
         .ok_or_else(|| {
-            audit(&ctx, &plan, "executed", "accepted, task location unexpected");
+            audit(
+                &ctx,
+                &plan,
+                "executed",
+                "accepted, task location unexpected",
+            );
             ToolError::Unexpected(format!(
                 "Central accepted the {} on {} but returned an unexpected task location {:?}",
                 plan.action, plan.device.serial, location
@@ -723,7 +741,12 @@ async fn run(
             if poll.status == "FAILED" {
                 out.stage = Stage::Failed;
                 out.fail_reason = poll.fail_reason.clone();
-                audit(&ctx, &plan, "failed", poll.fail_reason.as_deref().unwrap_or(""));
+                audit(
+                    &ctx,
+                    &plan,
+                    "failed",
+                    poll.fail_reason.as_deref().unwrap_or(""),
+                );
             } else {
                 audit(&ctx, &plan, "executed", "task completed");
             }
@@ -734,7 +757,12 @@ async fn run(
             audit(&ctx, &plan, "executed", "task still running");
         }
         Err(e) => {
-            audit(&ctx, &plan, "executed", "accepted; the wait for its task ended early");
+            audit(
+                &ctx,
+                &plan,
+                "executed",
+                "accepted; the wait for its task ended early",
+            );
             return Err(e);
         }
     }

@@ -233,7 +233,10 @@ mod tests {
             Err(CodeRefusal::OtherSession)
         );
         assert!(matches!(
-            g.redeem(&code, &binding("bounce_poe", r#"{"ports":["1/1/4"]}"#, "s1")),
+            g.redeem(
+                &code,
+                &binding("bounce_poe", r#"{"ports":["1/1/4"]}"#, "s1")
+            ),
             Err(CodeRefusal::Changed(_))
         ));
         assert_eq!(g.redeem(&code, &b), Ok(()));

@@ -11,8 +11,8 @@
 //! `structuredContent` plus a short text summary. Failures become `isError` results that say what
 //! happened and what to do.
 
-pub mod alerts;
 pub mod actions;
+pub mod alerts;
 pub mod aps;
 pub mod args;
 pub mod bounds;
@@ -1125,7 +1125,10 @@ mod tests {
             .collect();
         assert_eq!(views.len(), ACTION_NAMES.len());
         let average = views.iter().sum::<usize>() / views.len();
-        assert!(average <= 740, "action model views {views:?}, average {average}");
+        assert!(
+            average <= 740,
+            "action model views {views:?}, average {average}"
+        );
         let sel = Registry::select(
             catalogue(),
             &ToolSettings {
