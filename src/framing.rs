@@ -95,7 +95,8 @@ where
                     self.line.clear();
                     Some(Line::Oversized)
                 } else {
-                    self.line.extend_from_slice(&available[..take]);
+                    self.line
+                        .extend_from_slice(available.get(..take).unwrap_or_default());
                     newline.map(|_| Line::Complete)
                 };
                 (take, newline.is_some(), outcome)

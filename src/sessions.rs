@@ -6,8 +6,10 @@
 //! `mcp_sessions_*` metrics follow. [`CallTracker`] counts tool calls in flight over all
 //! sessions, refuses new ones once the server is stopping, and lets shutdown wait for the rest.
 
-use std::sync::Arc;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock, Weak};
 use std::time::Duration;
 
 use crate::telemetry::metrics as names;
@@ -48,11 +50,30 @@ pub struct SessionLimit {
     pub max: usize,
 }
 
+/// Something that can end an idle session to make room for a new one: the HTTP session
+/// manager, whose clients often leave without ending their session.
+pub trait Reclaim: Send + Sync {
+    /// Ends the session that has been idle longest, if one may be ended; true when one was.
+    fn reclaim(&self) -> Pin<Box<dyn Future<Output = bool> + Send + '_>>;
+}
+
+/// How long [`SessionSlots::open_or_reclaim`] waits for a reclaimed session's place.
+const RECLAIM_WAIT: Duration = Duration::from_secs(2);
+
 /// The session limit shared by every transport.
-#[derive(Debug)]
 pub struct SessionSlots {
     max: usize,
     open: AtomicUsize,
+    reclaimer: OnceLock<Weak<dyn Reclaim>>,
+}
+
+impl std::fmt::Debug for SessionSlots {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionSlots")
+            .field("max", &self.max)
+            .field("open", &self.open())
+            .finish()
+    }
 }
 
 impl SessionSlots {
@@ -61,7 +82,43 @@ impl SessionSlots {
         Arc::new(SessionSlots {
             max,
             open: AtomicUsize::new(0),
+            reclaimer: OnceLock::new(),
         })
+    }
+
+    /// Lets a full limit end an idle session of `reclaimer` to make room (set once).
+    pub fn set_reclaimer(&self, reclaimer: Weak<dyn Reclaim>) {
+        let _ = self.reclaimer.set(reclaimer);
+    }
+
+    /// Frees a place when the limit is reached by ending an idle session, if a reclaimer can,
+    /// and waits (briefly) for its place; true when a place is free.
+    pub async fn make_room(&self) -> bool {
+        if !self.is_full() {
+            return true;
+        }
+        let Some(reclaimer) = self.reclaimer.get().and_then(Weak::upgrade) else {
+            return false;
+        };
+        if !reclaimer.reclaim().await {
+            return false;
+        }
+        let waited = tokio::time::timeout(RECLAIM_WAIT, async {
+            while self.is_full() {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        });
+        waited.await.is_ok()
+    }
+
+    /// Opens a session on `transport`, ending an idle session first when the limit is reached
+    /// and one can be ended.
+    pub async fn open_or_reclaim(
+        self: &Arc<Self>,
+        transport: Transport,
+    ) -> Result<SessionSlot, SessionLimit> {
+        self.make_room().await;
+        self.try_open(transport)
     }
 
     /// Sessions open now.

@@ -3,7 +3,8 @@
 //! API are routed by severity (critical to the pager and the team channel, warning to the team)
 //! and the inhibition rules hold — an open breaker silences the failure-rate, 5xx and retry alerts
 //! of the same appliance and only of it, a failing token request silences the expiring-token
-//! warning, and the fast SLO burn silences the slow one. (`amtool check-config` and
+//! warning, a service that is down silences its restart warning, and the fast SLO burn silences
+//! the slow one. (`amtool check-config` and
 //! `amtool config routes test` in tests/monitoring.sh check the same file statically.)
 
 mod monitoring_support;
@@ -125,6 +126,7 @@ fn routes_and_inhibitions_hold_in_a_real_alertmanager() {
 
     let a = [("instance", "noc-a:9464")];
     let b = [("instance", "noc-b:9464")];
+    let c = [("instance", "noc-c:9464")];
     let posted = vec![
         alert("CircuitBreakerOpen", "critical", &a),
         alert("HighAPIFailureRate", "critical", &a),
@@ -134,6 +136,10 @@ fn routes_and_inhibitions_hold_in_a_real_alertmanager() {
         alert("HighRetryRate", "warning", &b),
         alert("OAuth2TokenRefreshFailed", "critical", &b),
         alert("TokenExpiringSoon", "warning", &b),
+        // A service that went down after restarting in a loop; and one restarting elsewhere.
+        alert("ScrapeTargetDown", "critical", &c),
+        alert("ServiceRestarting", "warning", &c),
+        alert("ServiceRestarting", "warning", &b),
         alert(
             "ToolCallsErrorBudgetBurn",
             "critical",
@@ -162,11 +168,12 @@ fn routes_and_inhibitions_hold_in_a_real_alertmanager() {
 
     // The inhibitor learns of source alerts asynchronously: poll (bounded) until the expected
     // picture is there, then assert it in detail.
-    let expected_inhibited: [(&str, &[(&str, &str)]); 5] = [
+    let expected_inhibited: [(&str, &[(&str, &str)]); 6] = [
         ("HighAPIFailureRate", &a),
         ("HighAPIServerErrorRate", &a),
         ("HighRetryRate", &a),
         ("TokenExpiringSoon", &b),
+        ("ServiceRestarting", &c),
         ("ToolCallsErrorBudgetBurn", &[("long_window", "6h")]),
     ];
     let start = Instant::now();
@@ -197,6 +204,8 @@ fn routes_and_inhibitions_hold_in_a_real_alertmanager() {
         ("CircuitBreakerOpen", &a[..]),
         ("HighRetryRate", &b[..]),
         ("OAuth2TokenRefreshFailed", &b[..]),
+        ("ScrapeTargetDown", &c[..]),
+        ("ServiceRestarting", &b[..]),
         ("ToolCallsErrorBudgetBurn", &[("long_window", "1h")][..]),
     ] {
         let alert = find(&alerts, name, extra);

@@ -746,3 +746,80 @@ async fn hostile_http_leaves_socket_clients_answering_and_memory_bounded() {
     );
     local.cancel().await.unwrap();
 }
+
+#[tokio::test]
+async fn abandoned_http_sessions_make_room_for_new_clients() {
+    let sim = simulator();
+    let daemon = Daemon::start(
+        &sim,
+        Options {
+            http: true,
+            env: vec![("ARUBA_MCP_MAX_SESSIONS", "2".into())],
+            ..Options::default()
+        },
+    );
+    // Two scripted HTTP clients initialise and leave without DELETE.
+    let mut abandoned = Vec::new();
+    for _ in 0..2 {
+        let (status, headers, _) = post(&daemon.url(), initialize_line(), &[]);
+        assert_eq!(status, 200);
+        let id = headers
+            .iter()
+            .find(|(k, _)| k == "mcp-session-id")
+            .map(|(_, v)| v.clone())
+            .expect("a session id");
+        abandoned.push(id);
+    }
+    let (status, _, _) = post(&daemon.url(), initialize_line(), &[]);
+    assert_eq!(status, 503, "both places are taken and neither is idle yet");
+    // Once idle long enough, the oldest is ended to make room: a socket client gets in.
+    tokio::time::sleep(Duration::from_millis(5500)).await;
+    let local = daemon.via_connect().await;
+    let r = call(&local, "get_sites_health", json!({})).await;
+    assert_ne!(r.is_error, Some(true), "{}", text(&r));
+    // The ended session answers 404, so its client knows to start a new one.
+    let ping = r#"{"jsonrpc":"2.0","id":5,"method":"ping"}"#;
+    let (status, _, _) = post(
+        &daemon.url(),
+        ping,
+        &[
+            ("mcp-session-id", abandoned[0].as_str()),
+            ("mcp-protocol-version", "2025-06-18"),
+        ],
+    );
+    assert_eq!(status, 404);
+    assert!(
+        daemon
+            .stderr()
+            .contains("ended the longest-idle HTTP session")
+    );
+    local.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_session_beyond_eight_calls_in_flight_gets_busy_results() {
+    let sim = simulator();
+    let daemon = Daemon::start(&sim, Options::default());
+    let client = daemon.via_connect().await;
+    let other = daemon.via_connect().await;
+    sim.set_faults("latency=1500@/network-monitoring".parse().unwrap());
+    let (results, other_result) = tokio::join!(
+        futures_join_all(
+            (0..12).map(|_| async { call(&client, "get_sites_health", json!({})).await })
+        ),
+        async {
+            // Another session is not held back by this one's limit.
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            call(&other, "get_sites_health", json!({})).await
+        }
+    );
+    let busy = results
+        .iter()
+        .filter(|r| r.is_error == Some(true) && text(r).contains("busy"))
+        .count();
+    let ok = results.iter().filter(|r| r.is_error != Some(true)).count();
+    assert_eq!((ok, busy), (8, 4), "ok/busy of 12 concurrent calls");
+    assert_ne!(other_result.is_error, Some(true), "{}", text(&other_result));
+    client.cancel().await.unwrap();
+    other.cancel().await.unwrap();
+}

@@ -86,6 +86,8 @@ route() { # expected-receivers labels...
 route pager,team severity=critical alertname=CircuitBreakerOpen job=aruba-noc-mcp instance=noc-a:9464
 route pager,team severity=critical alertname=ToolCallsErrorBudgetBurn job=aruba-noc-mcp long_window=1h
 route team severity=warning alertname=HighRetryRate job=aruba-noc-mcp instance=noc-a:9464
+route pager,team severity=critical alertname=ScrapeTargetDown job=aruba-noc-mcp instance=noc-a:9464
+route team severity=warning alertname=ServiceRestarting job=aruba-noc-mcp instance=noc-a:9464
 route team alertname=SomethingUnlabelled
 
 echo "== monitoring assets OK"

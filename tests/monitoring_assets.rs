@@ -94,6 +94,22 @@ fn the_plans_alerts_keep_their_names_severities_and_for_durations() {
     }
     // The §1 thresholds that had no alert in the plan, and the SLOs.
     let names = alert_names();
+    // The service (issue 16): down pages, a restart loop and a full session table warn.
+    for (name, severity) in [
+        ("ScrapeTargetDown", "critical"),
+        ("ServiceRestarting", "warning"),
+        ("SessionLimitReached", "warning"),
+    ] {
+        let rule = rules
+            .iter()
+            .find(|r| r.alert.as_deref() == Some(name))
+            .unwrap_or_else(|| panic!("the service's alert {name} is missing"));
+        assert_eq!(
+            rule.labels.get("severity").map(String::as_str),
+            Some(severity),
+            "{name}"
+        );
+    }
     for extra in [
         "APISuccessRateLow",
         "HighAPIServerErrorRate",
@@ -104,7 +120,6 @@ fn the_plans_alerts_keep_their_names_severities_and_for_durations() {
         "CircuitBreakerRecoveryFailing",
         "RateLimiterWaitHigh",
         "HealthDependencyDown",
-        "ScrapeTargetDown",
         "ToolCallsErrorBudgetBurn",
         "CentralAPIErrorBudgetBurn",
     ] {
@@ -479,7 +494,13 @@ fn dashboard_has_the_plans_rows_and_panels() {
         .collect();
     assert_eq!(
         rows,
-        ["Overview", "Performance", "Resilience", "Authentication"]
+        [
+            "Overview",
+            "Performance",
+            "Resilience",
+            "Authentication",
+            "Sessions"
+        ]
     );
     let titles: Vec<String> = m::dashboard_panels(&dash)
         .iter()
@@ -499,6 +520,11 @@ fn dashboard_has_the_plans_rows_and_panels() {
         ("Token refresh events", "timeseries"),
         ("Token expiry countdown", "gauge"),
         ("OAuth2 latency", "timeseries"),
+        ("Active sessions by transport", "timeseries"),
+        ("New sessions (per min)", "timeseries"),
+        ("Refused sessions by reason (per min)", "timeseries"),
+        ("MCP HTTP requests by status (per min)", "timeseries"),
+        ("Service restarts (15m)", "timeseries"),
     ] {
         let panel = m::dashboard_panels(&dash)
             .into_iter()
@@ -643,6 +669,12 @@ fn dashboard_thresholds_are_the_alerts_thresholds() {
             6.0,
             "CentralAPIErrorBudgetBurn",
             "6 * 0.001",
+        ),
+        (
+            "Service restarts (15m)",
+            3.0,
+            "ServiceRestarting",
+            "[15m]) >= 3",
         ),
     ] {
         let have = steps(panel);

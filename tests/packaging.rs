@@ -3,7 +3,8 @@
 //! - `packaging/debian/config.toml` (installed as the conffile `/etc/aruba-noc-mcp/config.toml`)
 //!   names every setting, parses with the real loader as shipped (all commented: the defaults)
 //!   and with every line uncommented (every example value is valid, tool names included).
-//! - The man page names every command, setting flag and variable.
+//! - The man page names every command (the service's `daemon` and `connect` too), setting flag
+//!   and variable, the reload signal and the service's files.
 //! - An MCP session against `BIN serve --simulate`, where BIN is `$ARUBA_NOC_MCP_BIN` when set
 //!   (tests/deb.sh sets it to the installed `/usr/bin/aruba-noc-mcp`), else the binary cargo
 //!   built: the server answers with this version and lists exactly the snapshot's tools.
@@ -120,8 +121,27 @@ fn conffile_with_every_line_uncommented_is_valid() {
 
 #[test]
 fn man_page_names_every_command_and_setting() {
-    for command in ["serve", "check", "simulator", "demo", "\\-\\-simulate"] {
+    for command in [
+        "serve",
+        "check",
+        "daemon",
+        "connect",
+        "simulator",
+        "demo",
+        "\\-\\-simulate",
+        "\\-\\-socket",
+        "\\-\\-fallback",
+    ] {
         assert!(MAN_PAGE.contains(command), "man page: {command}");
+    }
+    // The service's side: the reload signal and the files it uses.
+    for needle in [
+        "SIGHUP",
+        "systemctl reload aruba\\-noc\\-mcp",
+        "/run/aruba\\-noc\\-mcp/mcp.sock",
+        "aruba\\-noc\\-mcp.service",
+    ] {
+        assert!(MAN_PAGE.contains(needle), "man page: {needle}");
     }
     for s in SETTINGS {
         let flag = format!("\\-\\-{}", s.key.replace('_', "\\-"));

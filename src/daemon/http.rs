@@ -14,9 +14,12 @@
 //! 2025-11-25, stateless requests for 2026-07-28. Idle sessions expire after
 //! [`SESSION_IDLE_TIMEOUT`].
 
+use std::collections::HashMap;
 use std::convert::Infallible;
-use std::sync::Arc;
-use std::time::Duration;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::combinators::BoxBody;
@@ -39,7 +42,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::{ConfigError, McpHttpSettings};
 use crate::framing;
 use crate::server::NocServer;
-use crate::sessions::{self, SessionLimit, SessionSlot, SessionSlots, Transport as Via};
+use crate::sessions::{self, Reclaim, SessionLimit, SessionSlot, SessionSlots, Transport as Via};
 use crate::telemetry;
 use crate::telemetry::http::{HttpSettings, Limits, SettingNames};
 
@@ -118,15 +121,15 @@ impl McpHttp {
         }
         let mut manager = LocalSessionManager::default();
         manager.session_config = session_config();
-        let sessions = BoundedSessions {
+        let sessions = Arc::new(BoundedSessions {
             inner: manager,
             slots: Arc::clone(&slots),
-        };
-        let service = StreamableHttpService::new(
-            move || Ok(server.for_session(None)),
-            Arc::new(sessions),
-            config,
-        );
+            activity: Arc::default(),
+        });
+        let weak = Arc::downgrade(&sessions);
+        slots.set_reclaimer(weak);
+        let service =
+            StreamableHttpService::new(move || Ok(server.for_session(None)), sessions, config);
         let gate = Arc::new(Gate {
             listener: Arc::clone(&self.listener),
             origins: self.origins,
@@ -225,7 +228,7 @@ impl Gate {
         };
         let opens_session = !parts.headers.contains_key("mcp-session-id")
             && message.get("method").and_then(|m| m.as_str()) == Some("initialize");
-        if opens_session && self.slots.is_full() {
+        if opens_session && !self.slots.make_room().await {
             sessions::reject("max_sessions");
             return rpc_error(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -285,9 +288,119 @@ fn rpc_error(status: StatusCode, code: ErrorCode, message: &'static str) -> Resp
 
 /// rmcp's in-memory session manager, with each session holding a place under the shared
 /// session limit for as long as it lives (the slot travels with the session's transport).
+///
+/// HTTP clients often leave without ending their session (`DELETE`), so when the limit is
+/// reached the session idle longest, with no stream open and idle for at least
+/// [`RECLAIMABLE_AFTER`], is ended to make room ([`Reclaim`]); its client starts a new one on
+/// its next request (it gets 404, as the specification says).
 struct BoundedSessions {
     inner: LocalSessionManager,
     slots: Arc<SessionSlots>,
+    activity: Arc<Mutex<HashMap<SessionId, Activity>>>,
+}
+
+/// An HTTP session idle at least this long, with no stream open, may be ended to make room.
+pub const RECLAIMABLE_AFTER: Duration = Duration::from_secs(5);
+
+/// When a session was last used, and how many of its streams are open.
+#[derive(Debug, Clone, Copy)]
+struct Activity {
+    last: Instant,
+    streams: usize,
+}
+
+impl BoundedSessions {
+    fn touch(&self, id: &SessionId) {
+        lock(&self.activity)
+            .entry(id.clone())
+            .or_insert(Activity {
+                last: Instant::now(),
+                streams: 0,
+            })
+            .last = Instant::now();
+    }
+
+    /// Counts `stream` as open on session `id` until it is dropped.
+    fn track<S>(&self, id: &SessionId, stream: S) -> TrackedStream
+    where
+        S: futures_core::Stream<Item = ServerSseMessage> + Send + Sync + 'static,
+    {
+        self.touch(id);
+        if let Some(activity) = lock(&self.activity).get_mut(id) {
+            activity.streams += 1;
+        }
+        TrackedStream {
+            inner: Box::pin(stream),
+            _open: OpenStream {
+                activity: Arc::clone(&self.activity),
+                id: id.clone(),
+            },
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Reclaim for BoundedSessions {
+    fn reclaim(&self) -> Pin<Box<dyn Future<Output = bool> + Send + '_>> {
+        Box::pin(async move {
+            let mut idle: Vec<(Instant, SessionId)> = lock(&self.activity)
+                .iter()
+                .filter(|(_, a)| a.streams == 0 && a.last.elapsed() >= RECLAIMABLE_AFTER)
+                .map(|(id, a)| (a.last, id.clone()))
+                .collect();
+            idle.sort();
+            for (last, id) in idle {
+                lock(&self.activity).remove(&id);
+                if !self.inner.has_session(&id).await.unwrap_or(false) {
+                    continue;
+                }
+                if self.inner.close_session(&id).await.is_ok() {
+                    tracing::info!(
+                        idle_s = last.elapsed().as_secs(),
+                        "ended the longest-idle HTTP session to make room for a new one"
+                    );
+                    return true;
+                }
+            }
+            false
+        })
+    }
+}
+
+/// A session's stream, counted as open until dropped.
+struct TrackedStream {
+    inner: Pin<Box<dyn futures_core::Stream<Item = ServerSseMessage> + Send + Sync>>,
+    _open: OpenStream,
+}
+
+impl futures_core::Stream for TrackedStream {
+    type Item = ServerSseMessage;
+
+    fn poll_next(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<ServerSseMessage>> {
+        self.inner.as_mut().poll_next(cx)
+    }
+}
+
+struct OpenStream {
+    activity: Arc<Mutex<HashMap<SessionId, Activity>>>,
+    id: SessionId,
+}
+
+impl Drop for OpenStream {
+    fn drop(&mut self) {
+        if let Some(activity) = lock(&self.activity).get_mut(&self.id) {
+            activity.streams = activity.streams.saturating_sub(1);
+            activity.last = Instant::now();
+        }
+    }
 }
 
 /// Why a session operation failed.
@@ -339,6 +452,7 @@ impl SessionManager for BoundedSessions {
     async fn create_session(&self) -> Result<(SessionId, SlottedTransport), BoundedSessionError> {
         let slot = self.slots.try_open(Via::Http)?;
         let (id, inner) = self.inner.create_session().await?;
+        self.touch(&id);
         Ok((id, SlottedTransport { inner, _slot: slot }))
     }
 
@@ -347,6 +461,7 @@ impl SessionManager for BoundedSessions {
         id: &SessionId,
         message: ClientJsonRpcMessage,
     ) -> Result<ServerJsonRpcMessage, BoundedSessionError> {
+        self.touch(id);
         Ok(self.inner.initialize_session(id, message).await?)
     }
 
@@ -355,6 +470,7 @@ impl SessionManager for BoundedSessions {
     }
 
     async fn close_session(&self, id: &SessionId) -> Result<(), BoundedSessionError> {
+        lock(&self.activity).remove(id);
         Ok(self.inner.close_session(id).await?)
     }
 
@@ -366,7 +482,8 @@ impl SessionManager for BoundedSessions {
         impl futures_core::Stream<Item = ServerSseMessage> + Send + Sync + 'static,
         BoundedSessionError,
     > {
-        Ok(self.inner.create_stream(id, message).await?)
+        let stream = self.inner.create_stream(id, message).await?;
+        Ok(self.track(id, stream))
     }
 
     async fn accept_message(
@@ -374,6 +491,7 @@ impl SessionManager for BoundedSessions {
         id: &SessionId,
         message: ClientJsonRpcMessage,
     ) -> Result<(), BoundedSessionError> {
+        self.touch(id);
         Ok(self.inner.accept_message(id, message).await?)
     }
 
@@ -384,7 +502,8 @@ impl SessionManager for BoundedSessions {
         impl futures_core::Stream<Item = ServerSseMessage> + Send + Sync + 'static,
         BoundedSessionError,
     > {
-        Ok(self.inner.create_standalone_stream(id).await?)
+        let stream = self.inner.create_standalone_stream(id).await?;
+        Ok(self.track(id, stream))
     }
 
     async fn resume(
@@ -395,7 +514,8 @@ impl SessionManager for BoundedSessions {
         impl futures_core::Stream<Item = ServerSseMessage> + Send + Sync + 'static,
         BoundedSessionError,
     > {
-        Ok(self.inner.resume(id, last_event_id).await?)
+        let stream = self.inner.resume(id, last_event_id).await?;
+        Ok(self.track(id, stream))
     }
 }
 

@@ -106,7 +106,7 @@ impl SocketListener {
                     continue;
                 }
             };
-            match slots.try_open(Transport::Socket) {
+            match slots.open_or_reclaim(Transport::Socket).await {
                 Ok(slot) => {
                     let handler = server.for_session(Some(slot));
                     tokio::spawn(session(stream, handler, stop.child_token()));

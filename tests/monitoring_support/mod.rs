@@ -38,6 +38,7 @@ pub const GAUGES: &[&str] = &[
     "process_start_time_seconds",
     "process_virtual_memory_bytes",
     "process_threads",
+    "mcp_sessions_active",
 ];
 
 /// Counters the server exports: PromQL may only read them through a range (rate, increase…).
@@ -56,6 +57,9 @@ pub const COUNTERS: &[&str] = &[
     "rate_limiter_throttled_requests",
     "mcp_tool_calls_total",
     "process_cpu_seconds_total",
+    "mcp_sessions_total",
+    "mcp_sessions_rejected_total",
+    "mcp_http_requests_total",
 ];
 
 /// Histograms the server exports (as `_bucket`, `_sum`, `_count` series).
