@@ -66,7 +66,7 @@ pub const ARUBA_CENTRAL_UP: &str = "aruba_central_up";
 pub const MCP_TOOL_CALLS_TOTAL: &str = "mcp_tool_calls_total";
 /// Device actions by `tool` and `outcome` (see [`ACTION_OUTCOMES`]).
 pub const MCP_ACTIONS_TOTAL: &str = "mcp_actions_total";
-/// The device-action tools: their [`MCP_ACTIONS_TOTAL`] series are created at 0 when offered.
+/// The device-action tools: their [`MCP_ACTIONS_TOTAL`] series are created at 0 at start.
 pub const ACTION_TOOLS: [&str; 5] = [
     "bounce_poe",
     "bounce_port",
@@ -345,9 +345,10 @@ pub fn preinitialise(endpoints: &[Endpoint], tools: &[String]) {
                 .absolute(0);
         }
     }
-    for tool in tools.iter().filter(|t| ACTION_TOOLS.contains(&t.as_str())) {
+    // Whether or not the actions are offered: the series exist, so the assets can read them.
+    for tool in ACTION_TOOLS {
         for outcome in ACTION_OUTCOMES {
-            counter!(MCP_ACTIONS_TOTAL, "tool" => tool.clone(), "outcome" => outcome).absolute(0);
+            counter!(MCP_ACTIONS_TOTAL, "tool" => tool, "outcome" => outcome).absolute(0);
         }
     }
     for transport in SESSION_TRANSPORTS {

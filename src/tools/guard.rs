@@ -245,6 +245,18 @@ mod tests {
     }
 
     #[test]
+    fn an_expired_code_is_refused() {
+        let g = ActionGuard::new(ConfirmMode::Auto, 6);
+        let b = binding("reboot_device", "{}", "s1");
+        let code = g.issue(b.clone());
+        let past = Instant::now()
+            .checked_sub(CODE_TTL + Duration::from_secs(1))
+            .expect("the monotonic clock is past 121 s");
+        g.codes.lock().unwrap().get_mut(&code).unwrap().issued = past;
+        assert_eq!(g.redeem(&code, &b), Err(CodeRefusal::Expired));
+    }
+
+    #[test]
     fn the_limit_counts_actions_in_the_last_minute() {
         let g = ActionGuard::new(ConfirmMode::Auto, 2);
         assert!(g.take().is_ok());
