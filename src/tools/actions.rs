@@ -469,7 +469,7 @@ enum Confirmed {
     /// Run it.
     Yes,
     /// Return this preview (two-step, first call).
-    Preview(ActionOutput),
+    Preview(Box<ActionOutput>),
 }
 
 /// Confirms `plan` with the engineer, the way the client allows.
@@ -509,7 +509,7 @@ async fn confirm(
             let mut out = plan.output(Stage::Preview);
             out.confirmation = Some(code);
             out.expires_in_seconds = Some(CODE_TTL.as_secs());
-            Ok(Confirmed::Preview(out))
+            Ok(Confirmed::Preview(Box::new(out)))
         }
         Some(code) => match env.guard.redeem(&code, &binding) {
             Ok(()) => {
@@ -662,7 +662,7 @@ async fn run(
     code: Option<String>,
 ) -> Result<ActionOutput, ToolError> {
     match confirm(&ctx, &plan, arguments, code).await? {
-        Confirmed::Preview(out) => return Ok(out),
+        Confirmed::Preview(out) => return Ok(*out),
         Confirmed::Yes => {}
     }
     if let Some(env) = &ctx.action
@@ -918,20 +918,19 @@ async fn ports_action(
         body: Some(json!({ "ports": a.ports })),
         operation: Some(operation),
     };
-    if kind != DeviceKind::Gateways {
-        if let Err(e) = uplink_rail(
+    if kind != DeviceKind::Gateways
+        && let Err(e) = uplink_rail(
             &ctx,
             &plan.device.serial,
             &plan.ports,
             a.allow_uplink == Some(true),
         )
         .await
-        {
-            if matches!(e, ToolError::Refused(_)) {
-                audit(&ctx, &plan, "refused", "uplink port");
-            }
-            return Err(e);
+    {
+        if matches!(e, ToolError::Refused(_)) {
+            audit(&ctx, &plan, "refused", "uplink port");
         }
+        return Err(e);
     }
     run(ctx, plan, canonical(&a), a.confirmation.clone()).await
 }
