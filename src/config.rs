@@ -235,7 +235,7 @@ pub const DEFAULT_MCP_SOCKET: &str = "/run/aruba-noc-mcp/mcp.sock";
 pub const DEFAULT_MAX_SESSIONS: usize = 32;
 
 /// Which tools are offered.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ToolSettings {
     /// Hide and refuse every tool that POSTs to Central (`ARUBA_READ_ONLY`).
     pub read_only: bool,
@@ -243,6 +243,38 @@ pub struct ToolSettings {
     pub toolsets: Option<Vec<String>>,
     /// Only these tools (`ARUBA_TOOLS`), `None` = all.
     pub tools: Option<Vec<String>>,
+    /// Offer the `actions` toolset (`ARUBA_ACTIONS`, default off; read-only hides it anyway).
+    pub actions: bool,
+    /// How an action is confirmed (`ARUBA_ACTIONS_CONFIRM`).
+    pub actions_confirm: ConfirmMode,
+    /// Most actions a minute for the whole server (`ARUBA_ACTIONS_PER_MINUTE`, default 6).
+    pub actions_per_minute: u32,
+}
+
+/// Default `ARUBA_ACTIONS_PER_MINUTE`.
+pub const DEFAULT_ACTIONS_PER_MINUTE: u32 = 6;
+
+impl Default for ToolSettings {
+    fn default() -> ToolSettings {
+        ToolSettings {
+            read_only: false,
+            toolsets: None,
+            tools: None,
+            actions: false,
+            actions_confirm: ConfirmMode::Auto,
+            actions_per_minute: DEFAULT_ACTIONS_PER_MINUTE,
+        }
+    }
+}
+
+/// How a device action is confirmed (`ARUBA_ACTIONS_CONFIRM`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ConfirmMode {
+    /// Elicitation when the client declared it, otherwise the two-step confirmation code.
+    #[default]
+    Auto,
+    /// Elicitation only: a client without it cannot run actions.
+    Elicitation,
 }
 
 /// Log output format.
@@ -552,6 +584,21 @@ pub const SETTINGS: &[Setting] = &[
     ),
     setting("ARUBA_TOOLS", "tools", "comma list of tools to offer"),
     setting(
+        "ARUBA_ACTIONS",
+        "actions",
+        "on to offer the device actions (reboot, bounce, ...); default off",
+    ),
+    setting(
+        "ARUBA_ACTIONS_CONFIRM",
+        "actions_confirm",
+        "auto (elicitation, else a confirmation code) or elicitation",
+    ),
+    setting(
+        "ARUBA_ACTIONS_PER_MINUTE",
+        "actions_per_minute",
+        "most device actions a minute for the whole server (default 6)",
+    ),
+    setting(
         "ARUBA_LOG",
         "log",
         "log filter, e.g. info or warn,aruba_noc_mcp=debug",
@@ -817,6 +864,22 @@ fn parse_number<T: std::str::FromStr + PartialOrd + Copy + fmt::Display>(
     Ok(n)
 }
 
+fn parse_confirm(layers: &Layers<'_>) -> Result<ConfirmMode, ConfigError> {
+    let Some((raw, s)) = layers.get("ARUBA_ACTIONS_CONFIRM") else {
+        return Ok(ConfirmMode::Auto);
+    };
+    match raw.value.trim().to_ascii_lowercase().as_str() {
+        "auto" | "" => Ok(ConfirmMode::Auto),
+        "elicitation" => Ok(ConfirmMode::Elicitation),
+        other => Err(invalid(
+            s,
+            &raw,
+            format!("{other:?} is not a confirmation mode"),
+            "auto or elicitation",
+        )),
+    }
+}
+
 fn parse_bool(layers: &Layers<'_>, env: &'static str, default: bool) -> Result<bool, ConfigError> {
     let Some((raw, s)) = layers.get(env) else {
         return Ok(default);
@@ -1054,6 +1117,16 @@ impl Config {
             read_only: parse_bool(&layers, "ARUBA_READ_ONLY", false)?,
             toolsets: parse_list(&layers, "ARUBA_TOOLSETS"),
             tools: parse_list(&layers, "ARUBA_TOOLS"),
+            actions: parse_bool(&layers, "ARUBA_ACTIONS", false)?,
+            actions_confirm: parse_confirm(&layers)?,
+            actions_per_minute: parse_number(
+                &layers,
+                "ARUBA_ACTIONS_PER_MINUTE",
+                DEFAULT_ACTIONS_PER_MINUTE,
+                1,
+                600,
+                "a whole number of actions from 1 to 600",
+            )?,
         };
         let log = Self::log(&layers)?;
         let langsmith = Self::langsmith(&mut layers)?;
@@ -1607,6 +1680,30 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("ARUBA_READ_ONLY"), "{err}");
+        let err = load(&[("ARUBA_ACTIONS_CONFIRM", "never")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("ARUBA_ACTIONS_CONFIRM") && err.contains("auto or elicitation"),
+            "{err}"
+        );
+        let err = load(&[("ARUBA_ACTIONS_PER_MINUTE", "0")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("ARUBA_ACTIONS_PER_MINUTE"), "{err}");
+        let c = load(&[
+            ("ARUBA_ACTIONS", "on"),
+            ("ARUBA_ACTIONS_CONFIRM", "elicitation"),
+            ("ARUBA_ACTIONS_PER_MINUTE", "2"),
+        ])
+        .unwrap();
+        assert!(c.tools.actions);
+        assert_eq!(c.tools.actions_confirm, ConfirmMode::Elicitation);
+        assert_eq!(c.tools.actions_per_minute, 2);
+        let c = load(&[]).unwrap();
+        assert!(!c.tools.actions);
+        assert_eq!(c.tools.actions_confirm, ConfirmMode::Auto);
+        assert_eq!(c.tools.actions_per_minute, DEFAULT_ACTIONS_PER_MINUTE);
         let err = load(&[("ARUBA_LOG_FORMAT", "xml")])
             .unwrap_err()
             .to_string();

@@ -13,8 +13,8 @@ use std::time::Instant;
 use rmcp::model::{
     CacheScope, CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock,
     CustomRequest, CustomResult, ErrorCode, GetPromptRequestParams, GetPromptResponse,
-    Implementation, ListPromptsResult, ListToolsResult, PaginatedRequestParams, ServerCapabilities,
-    ServerConfig,
+    Implementation, ListPromptsResult, ListToolsResult, PaginatedRequestParams, ProtocolVersion,
+    ServerCapabilities, ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
@@ -24,7 +24,8 @@ use crate::central::Central;
 use crate::prompts;
 use crate::sessions::{CALLS_PER_SESSION, CallTracker, SessionSlot};
 use crate::telemetry;
-use crate::tools::{LIST_TTL_MS, Progress, Registry, ToolContext};
+use crate::tools::actions::ActionEnv;
+use crate::tools::{Access, LIST_TTL_MS, Progress, Registry, ToolContext};
 
 /// Time a tool gets after its deadline to report the deadline error it got from Central.
 const TOOL_DEADLINE_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
@@ -63,6 +64,8 @@ pub struct NocServer {
 /// What belongs to one session.
 #[derive(Debug)]
 struct Session {
+    /// Its id: binds device-action confirmation codes to the session that received them.
+    id: String,
     /// Its tool calls in flight, at most [`CALLS_PER_SESSION`] when it shares the server with
     /// others (the daemon); `None` for `serve`, whose process is its own.
     calls: Option<tokio::sync::Semaphore>,
@@ -70,19 +73,27 @@ struct Session {
     _slot: Option<SessionSlot>,
 }
 
+/// Sessions started by this process (part of each session id).
+static SESSIONS: AtomicU64 = AtomicU64::new(0);
+
 impl Session {
-    fn alone() -> Arc<Session> {
+    fn new(calls: Option<usize>, slot: Option<SessionSlot>) -> Arc<Session> {
+        let n = SESSIONS.fetch_add(1, Ordering::Relaxed) + 1;
         Arc::new(Session {
-            calls: None,
-            _slot: None,
+            id: format!("{:x}-s{n}-{:04x}", std::process::id(), fastrand::u16(..)),
+            calls: calls.map(tokio::sync::Semaphore::new),
+            _slot: slot,
         })
     }
 
+    /// The session of a `serve` process: no cap of its own.
+    fn alone() -> Arc<Session> {
+        Session::new(None, None)
+    }
+
+    /// A session of a shared server (the daemon).
     fn shared(slot: Option<SessionSlot>) -> Arc<Session> {
-        Arc::new(Session {
-            calls: Some(tokio::sync::Semaphore::new(CALLS_PER_SESSION)),
-            _slot: slot,
-        })
+        Session::new(Some(CALLS_PER_SESSION), slot)
     }
 }
 
@@ -112,6 +123,33 @@ impl NocServer {
     pub fn with_tracker(mut self, tracker: Arc<CallTracker>) -> NocServer {
         self.tracker = tracker;
         self
+    }
+
+    /// What a device action needs from this call: the session, the guard rails, and how the
+    /// client can be asked to confirm (elicitation, through a request or an
+    /// `InputRequiredResult`, per the protocol version).
+    fn action_env(
+        &self,
+        context: &RequestContext<RoleServer>,
+        call_id: &str,
+        request: &CallToolRequestParams,
+    ) -> ActionEnv {
+        let mut env = ActionEnv::new(
+            Arc::clone(self.registry.guard()),
+            self.session.id.clone(),
+            call_id.to_string(),
+        );
+        env.elicitation = context
+            .client_capabilities()
+            .and_then(|c| c.elicitation)
+            .is_some_and(|e| e.form.is_some() || e.url.is_none());
+        env.input_required_rounds = context
+            .protocol_version()
+            .is_some_and(|v| v >= ProtocolVersion::V_2026_07_28);
+        env.peer = Some(context.peer.clone());
+        env.input_responses = request.input_responses.clone();
+        env.request_state = request.request_state.clone();
+        env
     }
 
     /// A handler for a new session of a shared server holding `slot`: same tools, Central and
@@ -215,6 +253,7 @@ impl ServerHandler for NocServer {
             request_id = %context.id,
             call_id = %call_id,
             outcome = tracing::field::Empty,
+            action = tracing::field::Empty,
             error = tracing::field::Empty,
             items = tracing::field::Empty,
             truncated = tracing::field::Empty,
@@ -224,9 +263,15 @@ impl ServerHandler for NocServer {
             .meta
             .get_progress_token()
             .map(|token| Progress::new(context.peer.clone(), token));
-        let ctx = ToolContext::new(Arc::clone(&self.central))
+        let mut ctx = ToolContext::new(Arc::clone(&self.central))
             .with_max_duration(spec.max_duration)
             .with_request(progress, context.ct.clone());
+        let mut action_env = None;
+        if spec.access == Access::Action {
+            let env = self.action_env(&context, &call_id, &request);
+            ctx = ctx.with_action(env.clone());
+            action_env = Some(env);
+        }
         let arguments = request.arguments.unwrap_or_default();
         telemetry::analytics::attach_arguments(&span, &arguments);
         async move {
@@ -240,6 +285,11 @@ impl ServerHandler for NocServer {
                     "{name} did not finish within the call deadline (ARUBA_CALL_DEADLINE); Central is slow or unreachable, retry later"
                 ))]),
             };
+            if let Some(input_required) = action_env.as_ref().and_then(ActionEnv::take_input_required) {
+                // The action waits for the engineer's answer (MCP 2026-07-28 elicitation).
+                tracing::info!("tool call waits for the client's input");
+                return Ok(input_required.into());
+            }
             let elapsed = started.elapsed();
             let outcome = record_outcome(&tracing::Span::current(), &result, elapsed);
             telemetry::metrics::record_tool_call(&name, outcome, elapsed);

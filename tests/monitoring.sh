@@ -88,6 +88,7 @@ route pager,team severity=critical alertname=ToolCallsErrorBudgetBurn job=aruba-
 route team severity=warning alertname=HighRetryRate job=aruba-noc-mcp instance=noc-a:9464
 route pager,team severity=critical alertname=ScrapeTargetDown job=aruba-noc-mcp instance=noc-a:9464
 route team severity=warning alertname=ServiceRestarting job=aruba-noc-mcp instance=noc-a:9464
+route team severity=info alertname=DeviceActionExecuted job=aruba-noc-mcp instance=noc-a:9464 tool=bounce_poe
 route team alertname=SomethingUnlabelled
 
 echo "== monitoring assets OK"

@@ -186,6 +186,54 @@ pub const TRACEROUTE_RESULT: Route = Route::get(
     "/network-troubleshooting/v1/{device-type}/{serial-number}/traceroute/async-operations/{task-id}",
 );
 
+/// `POST /network-troubleshooting/v1/{device-type}/{serial-number}/poeBounce` (cx, aos-s,
+/// gateways; async: 202 + location).
+pub const POE_BOUNCE: Route =
+    Route::post("/network-troubleshooting/v1/{device-type}/{serial-number}/poeBounce");
+/// `GET …/poeBounce/async-operations/{task-id}`.
+pub const POE_BOUNCE_RESULT: Route = Route::get(
+    "/network-troubleshooting/v1/{device-type}/{serial-number}/poeBounce/async-operations/{task-id}",
+);
+/// `POST /network-troubleshooting/v1/{device-type}/{serial-number}/portBounce` (cx, aos-s,
+/// gateways; async: 202 + location).
+pub const PORT_BOUNCE: Route =
+    Route::post("/network-troubleshooting/v1/{device-type}/{serial-number}/portBounce");
+/// `GET …/portBounce/async-operations/{task-id}`.
+pub const PORT_BOUNCE_RESULT: Route = Route::get(
+    "/network-troubleshooting/v1/{device-type}/{serial-number}/portBounce/async-operations/{task-id}",
+);
+/// `POST /network-troubleshooting/v1/{device-type}/{serial-number}/cableTest` (cx, aos-s;
+/// async: 202 + location).
+pub const CABLE_TEST: Route =
+    Route::post("/network-troubleshooting/v1/{device-type}/{serial-number}/cableTest");
+/// `GET …/cableTest/async-operations/{task-id}`.
+pub const CABLE_TEST_RESULT: Route = Route::get(
+    "/network-troubleshooting/v1/{device-type}/{serial-number}/cableTest/async-operations/{task-id}",
+);
+/// `POST /network-troubleshooting/v1/{device-type}/{serial-number}/reboot` (aps, cx, aos-s,
+/// gateways; 202, no body).
+pub const REBOOT: Route =
+    Route::post("/network-troubleshooting/v1/{device-type}/{serial-number}/reboot");
+/// `POST /network-troubleshooting/v1/aps/{serial-number}/rebootSwarm` (202, no body).
+pub const REBOOT_SWARM: Route =
+    Route::post("/network-troubleshooting/v1/aps/{serial-number}/rebootSwarm");
+/// `POST /network-troubleshooting/v1/aps/{serial-number}/disconnectUserByMacAddress`.
+pub const AP_DISCONNECT_MAC: Route =
+    Route::post("/network-troubleshooting/v1/aps/{serial-number}/disconnectUserByMacAddress");
+/// `POST /network-troubleshooting/v1/aps/{serial-number}/disconnectUserByNetwork`.
+pub const AP_DISCONNECT_NETWORK: Route =
+    Route::post("/network-troubleshooting/v1/aps/{serial-number}/disconnectUserByNetwork");
+/// `POST /network-troubleshooting/v1/aps/{serial-number}/disconnectUserAll`.
+pub const AP_DISCONNECT_ALL: Route =
+    Route::post("/network-troubleshooting/v1/aps/{serial-number}/disconnectUserAll");
+/// `POST /network-troubleshooting/v1/gateways/{serial-number}/disconnectClientByMacAddress`.
+pub const GATEWAY_DISCONNECT_MAC: Route = Route::post(
+    "/network-troubleshooting/v1/gateways/{serial-number}/disconnectClientByMacAddress",
+);
+/// `POST /network-troubleshooting/v1/gateways/{serial-number}/disconnectClientAll`.
+pub const GATEWAY_DISCONNECT_ALL: Route =
+    Route::post("/network-troubleshooting/v1/gateways/{serial-number}/disconnectClientAll");
+
 /// Every route above, for documentation and label pre-initialisation.
 pub const ALL: &[Route] = &[
     SITES_HEALTH,
@@ -224,6 +272,19 @@ pub const ALL: &[Route] = &[
     PING_RESULT,
     TRACEROUTE,
     TRACEROUTE_RESULT,
+    POE_BOUNCE,
+    POE_BOUNCE_RESULT,
+    PORT_BOUNCE,
+    PORT_BOUNCE_RESULT,
+    CABLE_TEST,
+    CABLE_TEST_RESULT,
+    REBOOT,
+    REBOOT_SWARM,
+    AP_DISCONNECT_MAC,
+    AP_DISCONNECT_NETWORK,
+    AP_DISCONNECT_ALL,
+    GATEWAY_DISCONNECT_MAC,
+    GATEWAY_DISCONNECT_ALL,
 ];
 
 #[cfg(test)]

@@ -45,12 +45,14 @@ const DEFAULT_WINDOW_MS: u64 = 3 * HOUR_MS;
 /// Most samples a trend returns.
 const MAX_SAMPLES: u64 = 600;
 
-/// `GET /network-monitoring/v1/clients/{mac-address}` — connected or failed; 404 otherwise.
+/// `GET /network-monitoring/v1/clients/{mac-address}` — connected or failed; 404 otherwise (and
+/// after a disconnect action).
 fn client_detail(state: &State, _req: &SimRequest, params: &Params) -> HandlerResult {
     let mac = path_param(params, "mac-address");
     let client = state
         .dataset
         .client(mac)
+        .filter(|c| !state.effects.gone(&c.mac_address))
         .ok_or_else(|| ApiError::not_found("Resource not found for the given input."))?;
     Ok(SimResponse::ok(&views::client_item(client)))
 }

@@ -65,11 +65,13 @@
 //! in the [`faults`](FaultSpec) documentation. Every faulted request is journaled with
 //! [`JournalEntry::fault`] set.
 
+mod actions;
 mod admin;
 mod auth;
 mod body;
 mod clients_detail;
 mod data;
+mod effects;
 mod events;
 mod faults;
 mod gateway_ports;
@@ -129,6 +131,9 @@ pub struct SimulatorConfig {
     pub client_secret: String,
     /// Faults to inject from the start (default: none).
     pub faults: FaultSpec,
+    /// How long a device rebooted by an action stays OFFLINE (then it is ONLINE again), and a
+    /// bounced port down (default 10 s).
+    pub action_duration: Duration,
 }
 
 impl Default for SimulatorConfig {
@@ -139,6 +144,7 @@ impl Default for SimulatorConfig {
             client_id: "sim-client-id".to_string(),
             client_secret: "sim-client-secret".to_string(),
             faults: FaultSpec::none(),
+            action_duration: Duration::from_secs(10),
         }
     }
 }

@@ -125,7 +125,12 @@ pub(crate) fn cursor_list(
 fn devices(state: &State, req: &SimRequest, _: &Params) -> HandlerResult {
     let filter = parse_filter(&req.query, DEVICES_FILTER)?;
     let sort = parse_sort_param(&req.query, DEVICES_SORT)?;
-    let items = state.dataset.devices.iter().map(views::device_item);
+    let now = super::journal::now_unix_ms();
+    let items = state.dataset.devices.iter().map(|d| {
+        let mut item = views::device_item(d);
+        state.effects.overlay_device(&mut item, now);
+        item
+    });
     cursor_list(&req.query, items, &filter, &sort, DEVICES_LIMIT)
 }
 
@@ -158,9 +163,13 @@ fn aps(state: &State, req: &SimRequest, _: &Params) -> HandlerResult {
     let filter = parse_filter(&req.query, APS_FILTER)?;
     let sort = parse_sort_param(&req.query, APS_SORT)?;
     let ds = &state.dataset;
-    let items = ds
-        .devices_of_type(DeviceType::AccessPoint)
-        .map(|d| views::ap_item(d, ds.wlans.len()));
+    let items = ds.devices_of_type(DeviceType::AccessPoint).map(|d| {
+        let mut item = views::ap_item(d, ds.wlans.len());
+        state
+            .effects
+            .overlay_device(&mut item, super::journal::now_unix_ms());
+        item
+    });
     cursor_list(&req.query, items, &filter, &sort, APS_LIMIT)
 }
 
@@ -278,6 +287,7 @@ fn clients(state: &State, req: &SimRequest, _: &Params) -> HandlerResult {
         .filter(|c| site_id.is_none_or(|id| c.site_id == id))
         .filter(|c| site_name.is_none_or(|name| c.site_name == name))
         .filter(|c| serial.is_none_or(|sn| c.connected_device_serial == sn))
+        .filter(|c| !state.effects.gone(&c.mac_address))
         .filter(|c| match (window, c.status) {
             (Some((from, to)), super::data::ClientStatus::Failed) => {
                 (from..=to).contains(&c.last_seen_at_ms)

@@ -11,9 +11,9 @@ use super::ratelimit::RateWindow;
 use super::response::DebugIds;
 use super::router::Router;
 use super::{
-    admin, auth, clients_detail, events, gateway_ports, gateways, health, inventory, monitoring,
-    notifications, services, switch_more, switches, tasks, threats, trends, troubleshooting,
-    wireless,
+    actions, admin, auth, clients_detail, effects, events, gateway_ports, gateways, health,
+    inventory, monitoring, notifications, services, switch_more, switches, tasks, threats, trends,
+    troubleshooting, wireless,
 };
 
 /// Everything a request handler may need. Shared behind an `Arc`.
@@ -37,8 +37,10 @@ pub(crate) struct State {
     pub(crate) routes: Router,
     /// The `/_simulator/*` routes.
     pub(crate) admin: Router,
-    /// Troubleshooting tasks (ping, traceroute) and their state.
+    /// Troubleshooting tasks (ping, traceroute, bounces, cable tests) and their state.
     pub(crate) tasks: tasks::TaskStore,
+    /// What device actions changed (rebooting devices, bounced ports, disconnected clients).
+    pub(crate) effects: effects::Effects,
 }
 
 impl State {
@@ -64,6 +66,7 @@ impl State {
         events::register(&mut routes);
         threats::register(&mut routes);
         troubleshooting::register(&mut routes);
+        actions::register(&mut routes);
         let mut admin_routes = Router::new();
         admin::register(&mut admin_routes);
         Self {
@@ -76,6 +79,7 @@ impl State {
             routes,
             admin: admin_routes,
             tasks: tasks::TaskStore::new(config.seed),
+            effects: effects::Effects::new(config.action_duration),
             config,
         }
     }

@@ -317,9 +317,16 @@ fn interfaces(state: &State, req: &SimRequest, params: &Params) -> HandlerResult
             "'search' must not exceed 256 characters",
         ));
     }
+    let now = super::journal::now_unix_ms();
     let mut items: Vec<Value> = switch_ports(ds, sw)
         .iter()
-        .map(|p| interface_item(sw, p))
+        .map(|p| {
+            let mut item = interface_item(sw, p);
+            state
+                .effects
+                .overlay_port(&sw.serial_number, &mut item, now);
+            item
+        })
         .filter(|v| {
             filter.matches_by(|f| match f {
                 "vlanmode" => v.get("vlanMode"),

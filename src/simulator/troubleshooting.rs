@@ -64,26 +64,30 @@ pub(crate) fn register(router: &mut Router) {
     }
 }
 
-fn bad_request(msg: impl Into<String>) -> ApiError {
+pub(crate) fn bad_request(msg: impl Into<String>) -> ApiError {
     ApiError::with_code(400, TS_BAD_REQUEST, msg)
         .with_field("errorType", "BAD_REQUEST")
         .with_field("serviceName", "Troubleshooting")
 }
 
-fn not_found(msg: impl Into<String>) -> ApiError {
+pub(crate) fn not_found(msg: impl Into<String>) -> ApiError {
     ApiError::with_code(404, NOT_FOUND, msg)
         .with_field("errorType", "NOT_FOUND")
         .with_field("serviceName", "Troubleshooting")
 }
 
 /// The (device-type, serial, operation) segments of a troubleshooting path.
-fn segments(req: &SimRequest) -> (&str, &str, &str) {
+pub(crate) fn segments(req: &SimRequest) -> (&str, &str, &str) {
     let s = |i: usize| req.segments.get(i).map_or("", String::as_str);
     (s(2), s(3), s(4))
 }
 
 /// The device `serial` if it is of the path's `device_type`.
-fn device<'d>(state: &'d State, device_type: &str, serial: &str) -> Result<&'d Device, ApiError> {
+pub(crate) fn device<'d>(
+    state: &'d State,
+    device_type: &str,
+    serial: &str,
+) -> Result<&'d Device, ApiError> {
     let ds = &state.dataset;
     ds.device(serial)
         .filter(|d| match device_type {
@@ -267,13 +271,7 @@ fn start_test(state: &State, req: &SimRequest, _: &Params) -> HandlerResult {
     let (device_type, serial, op) = segments(req);
     let d = device(state, device_type, serial)?;
     let body = validate(&req.body, schema(device_type, op))?;
-    if !d.status.is_online() {
-        return Err(
-            ApiError::with_code(409, CONFLICT, format!("Device offline: {serial}"))
-                .with_field("errorType", "CONFLICT")
-                .with_field("serviceName", "Troubleshooting"),
-        );
-    }
+    check_online(state, d)?;
     let destination = body
         .get("destination")
         .and_then(Value::as_str)
@@ -296,6 +294,20 @@ fn start_test(state: &State, req: &SimRequest, _: &Params) -> HandlerResult {
     });
     state.tasks.insert(task);
     Ok(SimResponse::json(202, &reply))
+}
+
+/// 409 `Device offline` when the device is offline, or rebooting after an action.
+pub(crate) fn check_online(state: &State, d: &Device) -> Result<(), ApiError> {
+    if d.status.is_online() && !state.effects.rebooting(&d.serial_number, now_unix_ms()) {
+        return Ok(());
+    }
+    Err(ApiError::with_code(
+        409,
+        CONFLICT,
+        format!("Device offline: {}", d.serial_number),
+    )
+    .with_field("errorType", "CONFLICT")
+    .with_field("serviceName", "Troubleshooting"))
 }
 
 /// The address a destination resolves to.

@@ -357,7 +357,7 @@ impl RunEncoder {
                     span.str("tool").unwrap_or("tool_call").to_string(),
                     "tool",
                     span.arguments.clone().unwrap_or_else(|| json!({})),
-                    pick(&["outcome", "items", "truncated"]),
+                    pick(&["outcome", "action", "items", "truncated"]),
                     error,
                     "mcp-tool",
                 )

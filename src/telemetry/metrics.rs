@@ -64,6 +64,28 @@ pub const BUILD_INFO: &str = "aruba_noc_mcp_build_info";
 pub const ARUBA_CENTRAL_UP: &str = "aruba_central_up";
 /// MCP tool calls by `tool` and `outcome`.
 pub const MCP_TOOL_CALLS_TOTAL: &str = "mcp_tool_calls_total";
+/// Device actions by `tool` and `outcome` (see [`ACTION_OUTCOMES`]).
+pub const MCP_ACTIONS_TOTAL: &str = "mcp_actions_total";
+/// The device-action tools: their [`MCP_ACTIONS_TOTAL`] series are created at 0 at start.
+pub const ACTION_TOOLS: [&str; 5] = [
+    "bounce_poe",
+    "bounce_port",
+    "reboot_device",
+    "run_cable_test",
+    "disconnect_clients",
+];
+/// The `outcome` values of [`MCP_ACTIONS_TOTAL`]: a preview was shown (code or elicitation),
+/// the engineer confirmed, declined or cancelled, the call was refused (a bad code, no
+/// elicitation, an uplink), the per-minute limit stopped it, Central ran it, or it failed.
+pub const ACTION_OUTCOMES: [&str; 7] = [
+    "preview",
+    "confirmed",
+    "declined",
+    "refused",
+    "rate_limited",
+    "executed",
+    "failed",
+];
 /// Duration of MCP tool calls by `tool`.
 pub const MCP_TOOL_CALL_DURATION_SECONDS: &str = "mcp_tool_call_duration_seconds";
 /// MCP sessions open now, by `transport` (`stdio`, `socket`, `http`).
@@ -261,6 +283,10 @@ pub fn describe() {
         MCP_TOOL_CALLS_TOTAL,
         "MCP tool calls, by tool and outcome (ok, error)."
     );
+    describe_counter!(
+        MCP_ACTIONS_TOTAL,
+        "Device actions (reboot, bounce, cable test, disconnect), by tool and outcome."
+    );
     describe_histogram!(
         MCP_TOOL_CALL_DURATION_SECONDS,
         Unit::Seconds,
@@ -319,6 +345,12 @@ pub fn preinitialise(endpoints: &[Endpoint], tools: &[String]) {
                 .absolute(0);
         }
     }
+    // Whether or not the actions are offered: the series exist, so the assets can read them.
+    for tool in ACTION_TOOLS {
+        for outcome in ACTION_OUTCOMES {
+            counter!(MCP_ACTIONS_TOTAL, "tool" => tool, "outcome" => outcome).absolute(0);
+        }
+    }
     for transport in SESSION_TRANSPORTS {
         gauge!(MCP_SESSIONS_ACTIVE, "transport" => transport).set(0.0);
         counter!(MCP_SESSIONS_TOTAL, "transport" => transport).absolute(0);
@@ -337,6 +369,11 @@ pub fn preinitialise(endpoints: &[Endpoint], tools: &[String]) {
         "revision" => crate::telemetry::REVISION
     )
     .set(1.0);
+}
+
+/// Counts one audited step of a device action.
+pub fn record_action(tool: &str, outcome: &'static str) {
+    counter!(MCP_ACTIONS_TOTAL, "tool" => tool.to_string(), "outcome" => outcome).increment(1);
 }
 
 /// How one request to Central ended, for the call metrics.

@@ -74,7 +74,8 @@ impl DeviceKind {
         .find(|k| k.segment() == s)
     }
 
-    fn noun(self) -> &'static str {
+    /// What the device is, for messages.
+    pub fn noun(self) -> &'static str {
         match self {
             DeviceKind::Aps => "access point",
             DeviceKind::Cx => "AOS-CX switch",
@@ -84,14 +85,24 @@ impl DeviceKind {
     }
 }
 
-/// The test a task runs.
+/// The test (or device action) a task runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
 pub enum Operation {
     /// ICMP echo.
+    #[serde(rename = "ping")]
     Ping,
     /// Path discovery.
+    #[serde(rename = "traceroute")]
     Traceroute,
+    /// PoE bounce of switch or gateway ports (an action).
+    #[serde(rename = "poeBounce")]
+    PoeBounce,
+    /// Port bounce of switch or gateway ports (an action).
+    #[serde(rename = "portBounce")]
+    PortBounce,
+    /// Cable test of switch ports (an action: the link drops).
+    #[serde(rename = "cableTest")]
+    CableTest,
 }
 
 impl Operation {
@@ -100,6 +111,9 @@ impl Operation {
         match self {
             Operation::Ping => "ping",
             Operation::Traceroute => "traceroute",
+            Operation::PoeBounce => "poeBounce",
+            Operation::PortBounce => "portBounce",
+            Operation::CableTest => "cableTest",
         }
     }
 
@@ -107,14 +121,21 @@ impl Operation {
         match s {
             "ping" => Some(Operation::Ping),
             "traceroute" => Some(Operation::Traceroute),
+            "poeBounce" => Some(Operation::PoeBounce),
+            "portBounce" => Some(Operation::PortBounce),
+            "cableTest" => Some(Operation::CableTest),
             _ => None,
         }
     }
 
-    fn start_route(self) -> Route {
+    /// The route that starts the task.
+    pub(crate) fn start_route(self) -> Route {
         match self {
             Operation::Ping => routes::PING,
             Operation::Traceroute => routes::TRACEROUTE,
+            Operation::PoeBounce => routes::POE_BOUNCE,
+            Operation::PortBounce => routes::PORT_BOUNCE,
+            Operation::CableTest => routes::CABLE_TEST,
         }
     }
 
@@ -122,6 +143,9 @@ impl Operation {
         match self {
             Operation::Ping => routes::PING_RESULT,
             Operation::Traceroute => routes::TRACEROUTE_RESULT,
+            Operation::PoeBounce => routes::POE_BOUNCE_RESULT,
+            Operation::PortBounce => routes::PORT_BOUNCE_RESULT,
+            Operation::CableTest => routes::CABLE_TEST_RESULT,
         }
     }
 }
@@ -134,7 +158,7 @@ pub struct TaskHandle {
     pub device_type: DeviceKind,
     /// Serial number of the device running the test.
     pub serial: String,
-    /// ping or traceroute.
+    /// ping, traceroute, poeBounce, portBounce or cableTest.
     pub operation: Operation,
     /// Task id (a UUID), the last segment of `location`.
     pub task_id: String,
@@ -143,7 +167,12 @@ pub struct TaskHandle {
 }
 
 impl TaskHandle {
-    fn new(device_type: DeviceKind, serial: String, operation: Operation, task_id: String) -> Self {
+    pub(crate) fn new(
+        device_type: DeviceKind,
+        serial: String,
+        operation: Operation,
+        task_id: String,
+    ) -> Self {
         let location = format!(
             "/network-troubleshooting/v1/{}/{serial}/{}/async-operations/{task_id}",
             device_type.segment(),
@@ -524,10 +553,15 @@ pub struct TestOutput {
     pub polls: u32,
     /// Seconds this call waited.
     pub elapsed_seconds: f64,
+    /// Central's `output` of a device action's task (per-port results, cable pairs), for the
+    /// action tools; not part of this output.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub(crate) action_output: Option<Value>,
 }
 
 impl TestOutput {
-    fn new(task: TaskHandle, destination: Option<String>, status: String) -> TestOutput {
+    pub(crate) fn new(task: TaskHandle, destination: Option<String>, status: String) -> TestOutput {
         TestOutput {
             test: task.operation,
             device_type: task.device_type,
@@ -553,6 +587,7 @@ impl TestOutput {
             task,
             polls: 0,
             elapsed_seconds: 0.0,
+            action_output: None,
         }
     }
 
@@ -580,6 +615,9 @@ impl TestOutput {
         match self.test {
             Operation::Ping => self.apply_ping(out),
             Operation::Traceroute => self.apply_traceroute(out),
+            Operation::PoeBounce | Operation::PortBounce | Operation::CableTest => {
+                self.action_output = Some(out.clone());
+            }
         }
     }
 
@@ -735,6 +773,9 @@ impl ToolOutput for TestOutput {
                         path.join(" → ")
                     )
                 }
+                Operation::PoeBounce | Operation::PortBounce | Operation::CableTest => {
+                    format!("The {test} on {} completed.", self.device())
+                }
             },
             "FAILED" => format!(
                 "The {test} from {} to {} FAILED: {}. Check the destination and the device's uplink; a failed test is a result, not a server error.",
@@ -764,7 +805,7 @@ impl ToolOutput for TestOutput {
 }
 
 /// How a wait for a task ended.
-enum Waited {
+pub(crate) enum Waited {
     /// COMPLETED or FAILED.
     Finished,
     /// The wait limit came first.
@@ -774,7 +815,7 @@ enum Waited {
 /// Polls `out.task` until it finishes, `wait` passes, or the request is cancelled. With
 /// `immediate`, the first poll is sent at once and may take the normal call deadline (so a wait of
 /// 0 still polls once); otherwise the first poll waits [`FIRST_POLL`].
-async fn wait_for(
+pub(crate) async fn wait_for(
     ctx: &ToolContext,
     out: &mut TestOutput,
     wait: Duration,
@@ -983,7 +1024,7 @@ fn start_error(e: ApiError, kind: DeviceKind, operation: Operation, serial: &str
 
 /// The troubleshooting device type of switch `serial`, from its monitoring data (`switchType`:
 /// `cx` → `cx`, `pvos`/`aos-s` → `aos-s`).
-async fn switch_kind(ctx: &ToolContext, serial: &str) -> Result<DeviceKind, ToolError> {
+pub(crate) async fn switch_kind(ctx: &ToolContext, serial: &str) -> Result<DeviceKind, ToolError> {
     let deadline = ctx.central.deadline_from_now().min(ctx.deadline);
     let body = ctx
         .central

@@ -11,6 +11,7 @@
 //! `structuredContent` plus a short text summary. Failures become `isError` results that say what
 //! happened and what to do.
 
+pub mod actions;
 pub mod alerts;
 pub mod aps;
 pub mod args;
@@ -25,6 +26,7 @@ pub mod find_client;
 pub mod find_device;
 pub mod firmware;
 pub mod gateways;
+pub mod guard;
 pub mod health;
 pub mod inventory;
 pub mod projection;
@@ -283,6 +285,9 @@ pub struct ToolContext {
     pub progress: Option<Progress>,
     /// Cancelled when the client cancels the request; long-running tools stop waiting.
     pub cancel: CancellationToken,
+    /// What a device action needs besides Central (session, guard rails, the client's
+    /// confirmation channel); `None` outside an MCP call.
+    pub action: Option<actions::ActionEnv>,
 }
 
 impl ToolContext {
@@ -294,7 +299,15 @@ impl ToolContext {
             deadline,
             progress: None,
             cancel: CancellationToken::new(),
+            action: None,
         }
+    }
+
+    /// Sets what a device action needs (the MCP session, the guard rails, the client's
+    /// confirmation channel).
+    pub fn with_action(mut self, env: actions::ActionEnv) -> ToolContext {
+        self.action = Some(env);
+        self
     }
 
     /// Sets the progress reporter and the cancellation token of the MCP request.
@@ -358,15 +371,19 @@ pub enum Toolset {
     Diagnostics,
     /// Alerts, events, IDPS threats.
     Security,
+    /// Device actions that change a device's state (reboot, bounce): offered only with
+    /// `ARUBA_ACTIONS=on`, never in read-only mode, each call confirmed.
+    Actions,
 }
 
 impl Toolset {
     /// Every toolset.
-    pub const ALL: [Toolset; 4] = [
+    pub const ALL: [Toolset; 5] = [
         Toolset::Monitoring,
         Toolset::Clients,
         Toolset::Diagnostics,
         Toolset::Security,
+        Toolset::Actions,
     ];
 
     /// The name used in `ARUBA_TOOLSETS`.
@@ -376,6 +393,7 @@ impl Toolset {
             Toolset::Clients => "clients",
             Toolset::Diagnostics => "diagnostics",
             Toolset::Security => "security",
+            Toolset::Actions => "actions",
         }
     }
 }
@@ -387,6 +405,8 @@ pub enum Access {
     Read,
     /// POSTs to Central (hidden and refused in read-only mode).
     Active,
+    /// Changes a device's state: hidden unless `ARUBA_ACTIONS` is on, and in read-only mode.
+    Action,
 }
 
 type Handler = Arc<
@@ -472,6 +492,23 @@ impl ToolSpec {
             .idempotent(false)
             .open_world(true);
         Self::build::<A, O, F, Fut>(info, Access::Active, annotations, handler)
+    }
+
+    /// A device action (reboot, bounce, disconnect): not read-only, destructive, not idempotent,
+    /// open world. Hidden and refused unless `ARUBA_ACTIONS` is on, and in read-only mode.
+    pub fn action<A, O, F, Fut>(info: ToolInfo, handler: F) -> ToolSpec
+    where
+        A: DeserializeOwned + JsonSchema + args::Validate + Send + 'static,
+        O: ToolOutput,
+        F: Fn(ToolContext, A) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<O, ToolError>> + Send + 'static,
+    {
+        let annotations = ToolAnnotations::new()
+            .read_only(false)
+            .destructive(true)
+            .idempotent(false)
+            .open_world(true);
+        Self::build::<A, O, F, Fut>(info, Access::Action, annotations, handler)
     }
 
     /// Lets a call run for up to `duration` when that is longer than `ARUBA_CALL_DEADLINE`.
@@ -608,7 +645,25 @@ pub fn catalogue() -> Vec<ToolSpec> {
         diagnostics::traceroute_from_gateway(),
         diagnostics::traceroute_from_switch(),
         health::check_server_health(),
+        actions::bounce_poe(),
+        actions::bounce_port(),
+        actions::reboot_device(),
+        actions::run_cable_test(),
+        actions::disconnect_clients(),
     ]
+}
+
+/// The names of the device actions (toolset `actions`).
+pub const ACTION_NAMES: [&str; 5] = [
+    "bounce_poe",
+    "bounce_port",
+    "reboot_device",
+    "run_cable_test",
+    "disconnect_clients",
+];
+
+fn catalogue_action_names() -> &'static [&'static str] {
+    &ACTION_NAMES
 }
 
 /// The tools this process offers, after selection.
@@ -616,7 +671,9 @@ pub struct Registry {
     tools: Vec<ToolSpec>,
     index: HashMap<String, usize>,
     read_only: bool,
+    actions: bool,
     known: BTreeSet<String>,
+    guard: Arc<guard::ActionGuard>,
 }
 
 /// A tool selection that names something that does not exist.
@@ -692,7 +749,8 @@ impl Registry {
                     .as_ref()
                     .is_none_or(|names| names.iter().any(|n| n == t.name()))
             })
-            .filter(|t| !(settings.read_only && t.access == Access::Active))
+            .filter(|t| !(settings.read_only && t.access != Access::Read))
+            .filter(|t| t.access != Access::Action || settings.actions)
             .collect();
         let index = tools
             .iter()
@@ -703,8 +761,18 @@ impl Registry {
             tools,
             index,
             read_only: settings.read_only,
+            actions: settings.actions,
             known,
+            guard: Arc::new(guard::ActionGuard::new(
+                settings.actions_confirm,
+                settings.actions_per_minute,
+            )),
         })
+    }
+
+    /// The guard rails of the device actions, one per server whatever the number of sessions.
+    pub fn guard(&self) -> &Arc<guard::ActionGuard> {
+        &self.guard
     }
 
     /// The offered tools' complete MCP definitions, JSON schemas included, in catalogue order.
@@ -732,6 +800,19 @@ impl Registry {
     pub fn refusal(&self, name: &str) -> Option<ToolError> {
         if !self.known.contains(name) || self.index.contains_key(name) {
             return None;
+        }
+        let is_action = catalogue_action_names().contains(&name);
+        if is_action && self.read_only {
+            return Some(ToolError::Refused(format!(
+                "{name} is not available: this server runs read-only (ARUBA_READ_ONLY), which hides \
+                 the device actions whatever ARUBA_ACTIONS says"
+            )));
+        }
+        if is_action && !self.actions {
+            return Some(ToolError::Refused(format!(
+                "{name} is not available: device actions are off; the operator turns them on with \
+                 ARUBA_ACTIONS=on (flag --actions on, or actions = true in the config file)"
+            )));
         }
         Some(ToolError::Refused(if self.read_only {
             format!(
@@ -768,6 +849,7 @@ mod tests {
             read_only,
             toolsets: toolsets.map(owned),
             tools: tools.map(owned),
+            ..ToolSettings::default()
         }
     }
 
@@ -997,6 +1079,66 @@ mod tests {
             assert!(all.get(name).unwrap().max_duration.is_some());
         }
         assert!(ro.get("get_async_test_result").is_some());
+    }
+
+    /// The gating matrix of the device actions: off by default, on with `ARUBA_ACTIONS`, hidden
+    /// by read-only whatever else; a refusal names the setting; destructive, not idempotent; and
+    /// each within the per-tool share of the catalogue budget (740 bytes on average).
+    #[test]
+    fn actions_are_off_unless_switched_on_and_read_only_hides_them() {
+        let with = |actions: bool, read_only: bool| {
+            Registry::select(
+                catalogue(),
+                &ToolSettings {
+                    actions,
+                    read_only,
+                    ..ToolSettings::default()
+                },
+            )
+            .unwrap()
+        };
+        let off = with(false, false);
+        let on = with(true, false);
+        let ro = with(true, true);
+        assert_eq!(off.len(), 38);
+        assert_eq!(on.len(), 38 + ACTION_NAMES.len());
+        for name in ACTION_NAMES {
+            assert!(off.get(name).is_none(), "{name}");
+            let refusal = off.refusal(name).expect("refused").to_string();
+            assert!(refusal.contains("ARUBA_ACTIONS=on"), "{refusal}");
+            assert!(ro.get(name).is_none(), "{name}");
+            let refusal = ro.refusal(name).expect("refused").to_string();
+            assert!(refusal.contains("ARUBA_READ_ONLY"), "{refusal}");
+            let spec = on.get(name).expect("offered");
+            assert_eq!(spec.toolset, Toolset::Actions);
+            assert_eq!(spec.access, Access::Action);
+            let a = spec.annotations().expect("annotations");
+            assert_eq!(a.read_only_hint, Some(false));
+            assert_eq!(a.destructive_hint, Some(true));
+            assert_eq!(a.idempotent_hint, Some(false));
+        }
+        let views: Vec<usize> = on
+            .list()
+            .iter()
+            .filter(|t| ACTION_NAMES.contains(&t.name.as_ref()))
+            .map(|t| json_len(&model_view(t)))
+            .collect();
+        assert_eq!(views.len(), ACTION_NAMES.len());
+        let average = views.iter().sum::<usize>() / views.len();
+        assert!(
+            average <= 740,
+            "action model views {views:?}, average {average}"
+        );
+        let sel = Registry::select(
+            catalogue(),
+            &ToolSettings {
+                actions: true,
+                toolsets: Some(vec!["actions".into()]),
+                ..ToolSettings::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(sel.len(), ACTION_NAMES.len());
     }
 
     #[test]

@@ -60,6 +60,7 @@ pub const COUNTERS: &[&str] = &[
     "mcp_sessions_total",
     "mcp_sessions_rejected_total",
     "mcp_http_requests_total",
+    "mcp_actions_total",
 ];
 
 /// Histograms the server exports (as `_bucket`, `_sum`, `_count` series).

@@ -1,0 +1,746 @@
+//! Device actions (issue 19) over the real binary and the simulator: the gating matrix, the
+//! two-step confirmation (every refusal, exactly one POST after a valid code), elicitation
+//! (accept, decline, cancel through rmcp's client with an elicitation handler), the uplink rail,
+//! the per-minute limit, the audit line and metric, the visible effects, and every POST checked
+//! against ../shared/central-api/openapi/troubleshooting.json.
+
+mod common;
+
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aruba_noc_mcp::simulator::{
+    Device, DeviceStatus, DeviceType, JournalEntry, SimulatorConfig, SimulatorHandle,
+};
+use common::*;
+use rmcp::model::{
+    CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig, ElicitRequestParams,
+    ElicitResult, ElicitationAction, Implementation,
+};
+use rmcp::service::{RequestContext, RunningService};
+use rmcp::transport::TokioChildProcess;
+use rmcp::{ClientHandler, ErrorData, RoleClient, ServiceExt};
+use serde_json::{Value, json};
+
+const ACTIONS: [&str; 5] = [
+    "bounce_poe",
+    "bounce_port",
+    "reboot_device",
+    "run_cable_test",
+    "disconnect_clients",
+];
+
+fn device(sim: &SimulatorHandle, f: impl Fn(&Device) -> bool) -> Device {
+    sim.dataset()
+        .devices
+        .iter()
+        .find(|d| f(d))
+        .cloned()
+        .expect("the dataset has such a device")
+}
+
+fn online(sim: &SimulatorHandle, t: DeviceType) -> Device {
+    device(sim, |d| {
+        d.device_type == t && d.status == DeviceStatus::Online
+    })
+}
+
+fn cx_switch(sim: &SimulatorHandle) -> Device {
+    device(sim, |d| {
+        d.device_type == DeviceType::Switch
+            && d.status == DeviceStatus::Online
+            && d.switch_type.as_deref() == Some("cx")
+    })
+}
+
+fn posts(sim: &SimulatorHandle) -> Vec<JournalEntry> {
+    api_requests(sim)
+        .into_iter()
+        .filter(|e| e.method == "POST")
+        .collect()
+}
+
+fn env_with(sim: &SimulatorHandle, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut env = env_for(sim);
+    for (k, v) in extra {
+        env.retain(|(key, _)| key != k);
+        env.push(((*k).into(), (*v).into()));
+    }
+    env
+}
+
+async fn names(client: &RunningService<RoleClient, ()>) -> Vec<String> {
+    client
+        .list_all_tools()
+        .await
+        .expect("tools/list")
+        .into_iter()
+        .map(|t| t.name.to_string())
+        .collect()
+}
+
+fn failed(result: &CallToolResult) -> String {
+    assert_eq!(
+        result.is_error,
+        Some(true),
+        "expected an error: {}",
+        text(result)
+    );
+    text(result)
+}
+
+/// A switch port with an AP as LLDP neighbour, and an uplink port, from get_switch_interfaces.
+async fn ports(client: &RunningService<RoleClient, ()>, serial: &str) -> (String, String, String) {
+    let out = structured(
+        &call(
+            client,
+            "get_switch_interfaces",
+            json!({"serial": serial, "fields": ["all"], "limit": 100}),
+        )
+        .await,
+    );
+    let items = out["ports"].as_array().expect("ports");
+    let uplink = items
+        .iter()
+        .find(|p| p["uplink"] == true)
+        .expect("an uplink")["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let ap_port = items
+        .iter()
+        .find(|p| p["uplink"] != true && p["neighbour"].is_string())
+        .expect("a port with a neighbour");
+    (
+        ap_port["name"].as_str().unwrap().to_string(),
+        ap_port["neighbour"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        uplink,
+    )
+}
+
+#[tokio::test]
+async fn the_gating_matrix_lists_and_refuses() {
+    let sim = simulator();
+    for (extra, listed, needle) in [
+        (vec![], false, "ARUBA_ACTIONS=on"),
+        (vec![("ARUBA_ACTIONS", "on")], true, ""),
+        (
+            vec![("ARUBA_ACTIONS", "on"), ("ARUBA_READ_ONLY", "true")],
+            false,
+            "ARUBA_READ_ONLY",
+        ),
+    ] {
+        let client = session(&sim, &extra).await;
+        let offered = names(&client).await;
+        for tool in ACTIONS {
+            assert_eq!(
+                offered.iter().any(|n| n == tool),
+                listed,
+                "{tool} {extra:?}"
+            );
+            if !listed {
+                let r = call(&client, tool, json!({"serial": "CNK7ABC123", "all": true})).await;
+                assert!(failed(&r).contains(needle), "{tool}: {}", text(&r));
+            }
+        }
+        if listed {
+            let tools = client.list_all_tools().await.unwrap();
+            for t in tools.iter().filter(|t| ACTIONS.contains(&t.name.as_ref())) {
+                let a = t.annotations.as_ref().expect("annotations");
+                assert_eq!(a.destructive_hint, Some(true), "{}", t.name);
+                assert_eq!(a.idempotent_hint, Some(false), "{}", t.name);
+                assert_eq!(a.read_only_hint, Some(false), "{}", t.name);
+            }
+        }
+        client.cancel().await.unwrap();
+    }
+    assert!(posts(&sim).is_empty(), "no action reached Central");
+}
+
+#[tokio::test]
+async fn two_steps_refuse_every_bad_code_and_post_once_after_a_good_one() {
+    let sim = simulator();
+    let ap = online(&sim, DeviceType::AccessPoint);
+    let client = session(&sim, &[("ARUBA_ACTIONS", "on")]).await;
+    let args = json!({"serial": ap.serial_number});
+    let preview = structured(&call(&client, "reboot_device", args.clone()).await);
+    assert_eq!(preview["stage"], "preview");
+    assert_eq!(preview["device"]["serial"], ap.serial_number.as_str());
+    assert_eq!(preview["device"]["status"], "ONLINE");
+    assert!(preview["interrupts"].as_str().unwrap().contains("AP"));
+    assert_eq!(preview["expires_in_seconds"], 120);
+    let code = preview["confirmation"]
+        .as_str()
+        .expect("a code")
+        .to_string();
+    assert!(
+        preview["summary"]
+            .as_str()
+            .unwrap()
+            .contains("Nothing was sent")
+    );
+    assert!(posts(&sim).is_empty(), "the preview sends nothing");
+
+    // A wrong code, changed arguments, another session's code: refused, nothing sent.
+    let r = call(
+        &client,
+        "reboot_device",
+        json!({"serial": ap.serial_number, "confirmation": "0123456789abcdef0123456789abcdef"}),
+    )
+    .await;
+    assert!(
+        failed(&r).contains("not one this server issued"),
+        "{}",
+        text(&r)
+    );
+    let other = online(&sim, DeviceType::Gateway);
+    let r = call(
+        &client,
+        "reboot_device",
+        json!({"serial": other.serial_number, "confirmation": code}),
+    )
+    .await;
+    assert!(
+        failed(&r).contains("exactly those of the preview"),
+        "{}",
+        text(&r)
+    );
+    let r = call(
+        &client,
+        "reboot_device",
+        json!({"serial": ap.serial_number, "whole_swarm": false, "confirmation": code}),
+    )
+    .await;
+    assert!(
+        failed(&r).contains("exactly those of the preview"),
+        "{}",
+        text(&r)
+    );
+    // Another process is another server: the code is unknown there.
+    let second = session(&sim, &[("ARUBA_ACTIONS", "on")]).await;
+    let r = call(
+        &second,
+        "reboot_device",
+        json!({"serial": ap.serial_number, "confirmation": code}),
+    )
+    .await;
+    assert!(failed(&r).contains("not one this server issued"));
+    second.cancel().await.unwrap();
+    assert!(posts(&sim).is_empty(), "no refusal sent anything");
+
+    // The right code: exactly one POST; the same code again: refused.
+    let mut confirmed = args.clone();
+    confirmed["confirmation"] = json!(code);
+    let done = structured(&call(&client, "reboot_device", confirmed.clone()).await);
+    assert_eq!(done["stage"], "done", "{done}");
+    let sent = posts(&sim);
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        sent[0].path,
+        format!(
+            "/network-troubleshooting/v1/aps/{}/reboot",
+            ap.serial_number
+        )
+    );
+    assert_eq!(sent[0].status, 202);
+    let r = call(&client, "reboot_device", confirmed).await;
+    assert!(failed(&r).contains("already used"), "{}", text(&r));
+    assert_eq!(posts(&sim).len(), 1);
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_code_from_another_session_of_the_same_server_is_refused() {
+    let sim = simulator();
+    let ap = online(&sim, DeviceType::AccessPoint);
+    let daemon = common::daemon::Daemon::start(
+        &sim,
+        common::daemon::Options {
+            env: vec![("ARUBA_ACTIONS", "on".into())],
+            ..Default::default()
+        },
+    );
+    let a = daemon.via_connect().await;
+    let b = daemon.via_connect().await;
+    let args = json!({"serial": ap.serial_number});
+    let preview = structured(&call(&a, "reboot_device", args).await);
+    let code = preview["confirmation"].as_str().unwrap();
+    let r = call(
+        &b,
+        "reboot_device",
+        json!({"serial": ap.serial_number, "confirmation": code}),
+    )
+    .await;
+    assert!(failed(&r).contains("another session"), "{}", text(&r));
+    assert!(posts(&sim).is_empty());
+    // The session that got it can still use it.
+    let done = structured(
+        &call(
+            &a,
+            "reboot_device",
+            json!({"serial": ap.serial_number, "confirmation": code}),
+        )
+        .await,
+    );
+    assert_eq!(done["stage"], "done");
+    assert_eq!(posts(&sim).len(), 1);
+    a.cancel().await.unwrap();
+    b.cancel().await.unwrap();
+}
+
+/// Runs `tool` with `args`: preview, then confirm; returns the final result.
+async fn confirmed(
+    client: &RunningService<RoleClient, ()>,
+    tool: &str,
+    args: Value,
+) -> CallToolResult {
+    let preview = call(client, tool, args.clone()).await;
+    let p = structured(&preview);
+    assert_eq!(p["stage"], "preview", "{p}");
+    let mut args = args;
+    args["confirmation"] = p["confirmation"].clone();
+    call(client, tool, args).await
+}
+
+#[tokio::test]
+async fn the_uplink_rail_and_the_per_minute_limit() {
+    let sim = simulator();
+    let sw = cx_switch(&sim);
+    let client = session(
+        &sim,
+        &[("ARUBA_ACTIONS", "on"), ("ARUBA_ACTIONS_PER_MINUTE", "1")],
+    )
+    .await;
+    let (port, _, uplink) = ports(&client, &sw.serial_number).await;
+    for tool in ["bounce_port", "bounce_poe", "run_cable_test"] {
+        let r = call(
+            &client,
+            tool,
+            json!({"serial": sw.serial_number, "ports": [uplink]}),
+        )
+        .await;
+        let t = failed(&r);
+        assert!(t.contains("uplink") && t.contains("allow_uplink"), "{t}");
+    }
+    let p = structured(
+        &call(
+            &client,
+            "bounce_port",
+            json!({"serial": sw.serial_number, "ports": [uplink], "allow_uplink": true}),
+        )
+        .await,
+    );
+    assert_eq!(p["stage"], "preview");
+    assert!(posts(&sim).is_empty());
+
+    let first = confirmed(
+        &client,
+        "bounce_port",
+        json!({"serial": sw.serial_number, "ports": [port]}),
+    )
+    .await;
+    assert_eq!(structured(&first)["stage"], "done", "{}", text(&first));
+    let second = confirmed(
+        &client,
+        "bounce_port",
+        json!({"serial": sw.serial_number, "ports": [port]}),
+    )
+    .await;
+    assert!(failed(&second).contains("ARUBA_ACTIONS_PER_MINUTE"));
+    assert_eq!(posts(&sim).len(), 1, "the limited action sent nothing");
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn actions_have_visible_effects_and_valid_requests() {
+    let sim = simulator_with(SimulatorConfig {
+        action_duration: Duration::from_secs(6),
+        ..SimulatorConfig::default()
+    });
+    let sw = cx_switch(&sim);
+    let client = session(&sim, &[("ARUBA_ACTIONS", "on")]).await;
+    let (port, neighbour, _) = ports(&client, &sw.serial_number).await;
+
+    // PoE bounce: the port goes down and the AP it feeds reboots.
+    let r = confirmed(
+        &client,
+        "bounce_poe",
+        json!({"serial": sw.serial_number, "ports": [port]}),
+    )
+    .await;
+    let out = structured(&r);
+    assert_eq!(out["stage"], "done", "{out}");
+    assert_eq!(out["results"]["results"][0]["status"], "Bounced");
+    let ifs = structured(
+        &call(
+            &client,
+            "get_switch_interfaces",
+            json!({"serial": sw.serial_number, "fields": ["all"], "limit": 100}),
+        )
+        .await,
+    );
+    let p = ifs["ports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == port.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(p["oper_status"], "DOWN", "{p}");
+    let fed = sim
+        .dataset()
+        .devices
+        .iter()
+        .find(|d| d.serial_number == neighbour || d.device_name == neighbour)
+        .cloned();
+    if let Some(ap) = fed.filter(|d| d.device_type == DeviceType::AccessPoint) {
+        let list =
+            structured(&call(&client, "find_device", json!({"query": ap.serial_number})).await);
+        assert!(list.to_string().contains("OFFLINE"), "{list}");
+    }
+
+    // Cable test: per-pair results.
+    let r = confirmed(
+        &client,
+        "run_cable_test",
+        json!({"serial": sw.serial_number, "ports": [port]}),
+    )
+    .await;
+    let out = structured(&r);
+    assert_eq!(
+        out["results"]["results"][0]["cablePairDiagnostics"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+    assert!(out["summary"].as_str().unwrap().contains("Cable pairs"));
+
+    // Disconnect: the client leaves /clients.
+    let client_mac = sim
+        .dataset()
+        .clients
+        .iter()
+        .find(|c| {
+            sim.dataset()
+                .device(&c.connected_device_serial)
+                .is_some_and(|d| {
+                    d.device_type == DeviceType::AccessPoint && d.status == DeviceStatus::Online
+                })
+        })
+        .cloned()
+        .expect("a client on an online AP");
+    let r = confirmed(
+        &client,
+        "disconnect_clients",
+        json!({"serial": client_mac.connected_device_serial, "client_mac": client_mac.mac_address}),
+    )
+    .await;
+    assert_eq!(structured(&r)["stage"], "done", "{}", text(&r));
+    let found = call(
+        &client,
+        "find_client",
+        json!({"query": client_mac.mac_address}),
+    )
+    .await;
+    assert!(
+        found.is_error == Some(true) || structured(&found)["returned"] == 0,
+        "the client is gone: {}",
+        text(&found)
+    );
+
+    // Reboot: OFFLINE, then ONLINE again.
+    let gw = online(&sim, DeviceType::Gateway);
+    let r = confirmed(
+        &client,
+        "reboot_device",
+        json!({"serial": gw.serial_number}),
+    )
+    .await;
+    assert_eq!(structured(&r)["stage"], "done");
+    let list = |serial: String| {
+        let client = &client;
+        async move { structured(&call(client, "find_device", json!({"query": serial})).await) }
+    };
+    let now = list(gw.serial_number.clone()).await;
+    assert!(now.to_string().contains("OFFLINE"), "{now}");
+    let mut back = false;
+    for _ in 0..60 {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        let v = list(gw.serial_number.clone()).await;
+        if !v.to_string().contains("OFFLINE") {
+            back = true;
+            break;
+        }
+    }
+    assert!(back, "the gateway came back ONLINE");
+
+    // Every POST matches troubleshooting.json (path, method, body schema).
+    let spec = load_spec();
+    let sent = posts(&sim);
+    assert!(sent.len() >= 4, "{sent:?}");
+    for e in &sent {
+        check_against_spec(&spec, e);
+    }
+    client.cancel().await.unwrap();
+}
+
+fn load_spec() -> Value {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/central-api/openapi/troubleshooting.json"
+    );
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).expect("the spec is JSON")
+}
+
+fn resolve<'a>(spec: &'a Value, v: &'a Value) -> &'a Value {
+    match v.get("$ref").and_then(Value::as_str) {
+        Some(r) => {
+            let mut node = spec;
+            for part in r.trim_start_matches("#/").split('/') {
+                node = &node[part];
+            }
+            resolve(spec, node)
+        }
+        None => v,
+    }
+}
+
+/// The request's path matches a POST template of the spec, and its body the request schema
+/// (required fields, property types, no fields the schema does not list, no body where the
+/// spec takes none).
+fn check_against_spec(spec: &Value, e: &JournalEntry) {
+    let paths = spec["paths"].as_object().unwrap();
+    let parts: Vec<&str> = e.path.split('/').collect();
+    let (_, op) = paths
+        .iter()
+        .find(|(template, item)| {
+            let t: Vec<&str> = template.split('/').collect();
+            item.get("post").is_some()
+                && t.len() == parts.len()
+                && t.iter()
+                    .zip(&parts)
+                    .all(|(a, b)| a.starts_with('{') || a == b)
+        })
+        .unwrap_or_else(|| panic!("no POST in troubleshooting.json for {}", e.path));
+    let op = &op["post"];
+    let schema = op["requestBody"]["content"]["application/json"]["schema"].clone();
+    let body: Option<Value> = e
+        .body
+        .as_deref()
+        .filter(|b| !b.trim().is_empty())
+        .map(|b| serde_json::from_str(b).expect("JSON body"));
+    if schema.is_null() {
+        assert!(
+            body.as_ref().is_none_or(|b| b == &json!({})),
+            "{}: the spec takes no body, sent {body:?}",
+            e.path
+        );
+        return;
+    }
+    let schema = resolve(spec, &schema);
+    let body = body.unwrap_or_else(|| panic!("{}: the spec requires a body", e.path));
+    let props = schema["properties"].as_object().expect("properties");
+    for r in schema["required"].as_array().into_iter().flatten() {
+        assert!(
+            body.get(r.as_str().unwrap()).is_some(),
+            "{}: required {r} missing in {body}",
+            e.path
+        );
+    }
+    for (k, v) in body.as_object().expect("object body") {
+        let p = resolve(
+            spec,
+            props
+                .get(k)
+                .unwrap_or_else(|| panic!("{}: field {k} not in the spec", e.path)),
+        );
+        let ok = match p["type"].as_str() {
+            Some("array") => v.is_array(),
+            Some("string") => v.is_string(),
+            Some("boolean") => v.is_boolean(),
+            Some("integer") => v.is_i64() || v.is_u64(),
+            Some("number") => v.is_number(),
+            _ => true,
+        };
+        assert!(ok, "{}: {k} = {v} is not a {}", e.path, p["type"]);
+    }
+}
+
+/// A client that declares elicitation and answers every request with `action`.
+#[derive(Clone)]
+struct Answering {
+    action: ElicitationAction,
+    confirm: bool,
+    asked: Arc<Mutex<Vec<String>>>,
+}
+
+impl ClientHandler for Answering {
+    async fn create_elicitation(
+        &self,
+        request: ElicitRequestParams,
+        _context: RequestContext<RoleClient>,
+    ) -> Result<ElicitResult, ErrorData> {
+        if let ElicitRequestParams::FormElicitationParams { message, .. } = request {
+            self.asked.lock().unwrap().push(message);
+        }
+        let mut r = ElicitResult::new(self.action.clone());
+        if self.action == ElicitationAction::Accept {
+            r = r.with_content(json!({"confirm": self.confirm}));
+        }
+        Ok(r)
+    }
+
+    fn get_info(&self) -> ClientConfig {
+        ClientConfig::new(
+            ClientCapabilities::builder().enable_elicitation().build(),
+            Implementation::new("elicitation-test", "1.0"),
+        )
+    }
+}
+
+#[tokio::test]
+async fn elicitation_runs_only_on_accept_with_confirm() {
+    let sim = simulator();
+    let ap = online(&sim, DeviceType::AccessPoint);
+    let env = env_with(&sim, &[("ARUBA_ACTIONS", "on"), ("ARUBA_LOG", "warn")]);
+    for (action, confirm, runs) in [
+        (ElicitationAction::Decline, false, false),
+        (ElicitationAction::Cancel, false, false),
+        (ElicitationAction::Accept, false, false),
+        (ElicitationAction::Accept, true, true),
+    ] {
+        let before = posts(&sim).len();
+        let handler = Answering {
+            action: action.clone(),
+            confirm,
+            asked: Arc::new(Mutex::new(Vec::new())),
+        };
+        let transport = TokioChildProcess::builder(server_command(&env, Stdio::null()))
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("server spawns")
+            .0;
+        let client = handler.clone().serve(transport).await.expect("initialize");
+        let result = client
+            .call_tool(
+                CallToolRequestParams::new("reboot_device").with_arguments(
+                    json!({"serial": ap.serial_number})
+                        .as_object()
+                        .cloned()
+                        .unwrap(),
+                ),
+            )
+            .await
+            .expect("tools/call");
+        let asked = handler.asked.lock().unwrap().clone();
+        assert_eq!(asked.len(), 1, "asked once");
+        assert!(
+            asked[0].contains(&ap.serial_number) && asked[0].contains("ONLINE"),
+            "the question shows the device as Central reports it: {}",
+            asked[0]
+        );
+        if runs {
+            assert_ne!(result.is_error, Some(true), "{}", text(&result));
+            assert_eq!(posts(&sim).len(), before + 1, "exactly one POST");
+        } else {
+            assert_eq!(result.is_error, Some(true), "{action:?}: {}", text(&result));
+            assert!(
+                text(&result).contains("Nothing was sent"),
+                "{}",
+                text(&result)
+            );
+            assert_eq!(posts(&sim).len(), before, "{action:?}: no POST");
+        }
+        client.cancel().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn strict_elicitation_refuses_a_client_without_it() {
+    let sim = simulator();
+    let ap = online(&sim, DeviceType::AccessPoint);
+    let client = session(
+        &sim,
+        &[
+            ("ARUBA_ACTIONS", "on"),
+            ("ARUBA_ACTIONS_CONFIRM", "elicitation"),
+        ],
+    )
+    .await;
+    let r = call(
+        &client,
+        "reboot_device",
+        json!({"serial": ap.serial_number}),
+    )
+    .await;
+    let t = failed(&r);
+    assert!(
+        t.contains("ARUBA_ACTIONS_CONFIRM=elicitation") && t.contains("elicitation"),
+        "{t}"
+    );
+    assert!(posts(&sim).is_empty());
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn every_step_is_audited_in_the_log_and_counted() {
+    let sim = simulator();
+    let ap = online(&sim, DeviceType::AccessPoint);
+    let port = free_port();
+    let env = env_with(
+        &sim,
+        &[
+            ("ARUBA_ACTIONS", "on"),
+            ("ARUBA_LOG", "warn"),
+            ("ARUBA_METRICS_ADDR", &format!("127.0.0.1:{port}")),
+        ],
+    );
+    let server = spawn_logged(&env).await;
+    let args = json!({"serial": ap.serial_number});
+    let preview = structured(&call(&server.client, "reboot_device", args.clone()).await);
+    let mut args = args;
+    args["confirmation"] = preview["confirmation"].clone();
+    let done = call(&server.client, "reboot_device", args).await;
+    assert_eq!(structured(&done)["stage"], "done");
+    let metrics = ureq::get(&format!("http://127.0.0.1:{port}/metrics"))
+        .call()
+        .expect("metrics")
+        .into_body()
+        .read_to_string()
+        .unwrap();
+    for outcome in ["preview", "confirmed", "executed"] {
+        let line = format!("mcp_actions_total{{tool=\"reboot_device\",outcome=\"{outcome}\"}} 1");
+        assert!(metrics.contains(&line), "{line} in\n{metrics}");
+    }
+    assert!(metrics.contains("mcp_actions_total{tool=\"bounce_poe\",outcome=\"executed\"} 0"));
+    server.client.cancel().await.unwrap();
+    let stderr = server.stderr.await.unwrap();
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("device action"))
+        .collect();
+    assert_eq!(lines.len(), 3, "{stderr}");
+    for (line, outcome) in lines.iter().zip(["preview", "confirmed", "executed"]) {
+        let v: Value = serde_json::from_str(line).expect("JSON log line");
+        assert_eq!(v["level"], "WARN", "{line}");
+        let f = &v["fields"];
+        assert_eq!(f["outcome"], outcome, "{line}");
+        assert_eq!(f["tool"], "reboot_device");
+        assert_eq!(f["device"], ap.serial_number.as_str());
+        assert!(
+            f["session"].as_str().is_some_and(|s| !s.is_empty()),
+            "{line}"
+        );
+        assert!(
+            f["call_id"].as_str().is_some_and(|s| !s.is_empty()),
+            "{line}"
+        );
+        assert!(f["action"].is_string(), "{line}");
+    }
+}
