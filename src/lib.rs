@@ -15,6 +15,7 @@ pub mod health;
 pub mod prompts;
 pub mod resilience;
 pub mod resolver;
+pub mod resources;
 pub mod server;
 pub mod sessions;
 #[cfg(feature = "simulator")]

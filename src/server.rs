@@ -13,8 +13,9 @@ use std::time::Instant;
 use rmcp::model::{
     CacheScope, CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock,
     CustomRequest, CustomResult, ErrorCode, GetPromptRequestParams, GetPromptResponse,
-    Implementation, ListPromptsResult, ListToolsResult, PaginatedRequestParams, ProtocolVersion,
-    ServerCapabilities, ServerConfig,
+    Implementation, ListPromptsResult, ListResourcesResult, ListToolsResult,
+    PaginatedRequestParams, ProtocolVersion, ReadResourceRequestParams, ReadResourceResponse,
+    ReadResourceResult, ServerCapabilities, ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
@@ -22,6 +23,7 @@ use tracing::Instrument;
 
 use crate::central::Central;
 use crate::prompts;
+use crate::resources::{self, ResourceError};
 use crate::sessions::{CALLS_PER_SESSION, CallTracker, SessionSlot};
 use crate::telemetry;
 use crate::tools::actions::ActionEnv;
@@ -47,7 +49,9 @@ server is the problem. Never invent ids: take them from earlier results, or ask 
 tool lists the choices. Only tools listed in tools/list are available. Lists are paginated: pass the returned `next` (or `next_offset`) to continue. \
 Results carry structured data plus a short summary; quote numbers from them rather than estimating. \
 When a tool returns an error, read it: it says which argument to fix or what Central answered \
-(status, errorCode, debugId).";
+(status, errorCode, debugId). Resources: aruba-noc://runbooks/<AlertName> is the runbook for \
+an alert of this server (read it when one fires, then follow it with the tools); \
+aruba-noc://health is this server's live health.";
 
 /// The MCP handler: one per session, over state every session shares. It knows nothing of its
 /// transport: stdio, the daemon's socket and Streamable HTTP all serve the same handler.
@@ -168,6 +172,7 @@ impl ServerHandler for NocServer {
             ServerCapabilities::builder()
                 .enable_tools()
                 .enable_prompts()
+                .enable_resources()
                 .build(),
         )
         .with_server_info(
@@ -197,6 +202,30 @@ impl ServerHandler for NocServer {
                 .with_ttl_ms(LIST_TTL_MS)
                 .with_cache_scope(CacheScope::Private),
         )
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        Ok(ListResourcesResult::with_all_items(resources::list())
+            .with_ttl_ms(LIST_TTL_MS)
+            .with_cache_scope(CacheScope::Private))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        match resources::read(&self.central, &request.uri).await {
+            Ok(contents) => Ok(ReadResourceResult::new(vec![contents]).into()),
+            Err(e @ ResourceError::NotFound(_)) => {
+                Err(ErrorData::resource_not_found(e.to_string(), None))
+            }
+            Err(e) => Err(ErrorData::internal_error(e.to_string(), None)),
+        }
     }
 
     async fn get_prompt(

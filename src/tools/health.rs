@@ -42,13 +42,23 @@ impl ToolOutput for HealthReport {
 }
 
 async fn check_health(ctx: ToolContext, args: HealthArgs) -> Result<HealthReport, ToolError> {
-    let central = &ctx.central;
+    Ok(current(&ctx.central, args.probe.unwrap_or(true), ctx.deadline).await)
+}
+
+/// This server's health now, as `check_server_health` reports it (also the
+/// `aruba-noc://health` resource): with `probe`, one small live call to Central unless a request
+/// reached it in the last 30 s; the report is also published to the health gauges.
+pub async fn current(
+    central: &crate::central::Central,
+    probe: bool,
+    deadline: tokio::time::Instant,
+) -> HealthReport {
     let recent = central
         .last_observation()
         .is_some_and(|o| o.at.elapsed() < RECENT_ENOUGH);
-    let source = if args.probe.unwrap_or(true) && !recent {
+    let source = if probe && !recent {
         // A failed probe is itself the finding: it is now Central's latest observation.
-        if let Err(e) = health::probe(central, ctx.deadline).await {
+        if let Err(e) = health::probe(central, deadline).await {
             tracing::info!(error = %e, "health probe of Central failed");
         }
         Source::Probe
@@ -57,7 +67,7 @@ async fn check_health(ctx: ToolContext, args: HealthArgs) -> Result<HealthReport
     };
     let report = health::evaluate(central, source);
     health::publish(central, &report);
-    Ok(report)
+    report
 }
 
 /// The `check_server_health` tool.
