@@ -135,7 +135,10 @@ mod tests {
             .collect();
         on_disk.sort();
         let served: Vec<String> = RUNBOOKS.iter().map(|(n, _)| n.to_string()).collect();
-        assert_eq!(served, on_disk, "RUNBOOKS must list packaging/monitoring/runbooks/*.md");
+        assert_eq!(
+            served, on_disk,
+            "RUNBOOKS must list packaging/monitoring/runbooks/*.md"
+        );
         for (name, text) in RUNBOOKS {
             assert!(text.starts_with(&format!("# {name}")), "{name}");
         }

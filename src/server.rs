@@ -6,6 +6,7 @@
 //! as an `isError` result. Each call runs in a tracing span carrying the tool name, the MCP request
 //! id and a generated call id, so every log line it causes can be correlated.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
@@ -27,7 +28,8 @@ use crate::resources::{self, ResourceError};
 use crate::sessions::{CALLS_PER_SESSION, CallTracker, SessionSlot};
 use crate::telemetry;
 use crate::tools::actions::ActionEnv;
-use crate::tools::{Access, LIST_TTL_MS, Progress, Registry, ToolContext};
+use crate::tools::toolsets;
+use crate::tools::{Access, LIST_TTL_MS, Progress, Registry, ToolContext, Toolset};
 
 /// Time a tool gets after its deadline to report the deadline error it got from Central.
 const TOOL_DEADLINE_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
@@ -75,29 +77,39 @@ struct Session {
     calls: Option<tokio::sync::Semaphore>,
     /// Its place under the session limit, given back when the last handler clone is dropped.
     _slot: Option<SessionSlot>,
+    /// With `ARUBA_TOOLSETS=dynamic`, the toolsets it has enabled (beside the core).
+    enabled: std::sync::Mutex<BTreeSet<Toolset>>,
 }
 
 /// Sessions started by this process (part of each session id).
 static SESSIONS: AtomicU64 = AtomicU64::new(0);
 
 impl Session {
-    fn new(calls: Option<usize>, slot: Option<SessionSlot>) -> Arc<Session> {
+    fn new(calls: Option<usize>, slot: Option<SessionSlot>, registry: &Registry) -> Arc<Session> {
         let n = SESSIONS.fetch_add(1, Ordering::Relaxed) + 1;
         Arc::new(Session {
             id: format!("{:x}-s{n}-{:04x}", std::process::id(), fastrand::u16(..)),
             calls: calls.map(tokio::sync::Semaphore::new),
             _slot: slot,
+            enabled: std::sync::Mutex::new(registry.dynamic().cloned().unwrap_or_default()),
         })
     }
 
     /// The session of a `serve` process: no cap of its own.
-    fn alone() -> Arc<Session> {
-        Session::new(None, None)
+    fn alone(registry: &Registry) -> Arc<Session> {
+        Session::new(None, None, registry)
     }
 
     /// A session of a shared server (the daemon).
-    fn shared(slot: Option<SessionSlot>) -> Arc<Session> {
-        Session::new(Some(CALLS_PER_SESSION), slot)
+    fn shared(slot: Option<SessionSlot>, registry: &Registry) -> Arc<Session> {
+        Session::new(Some(CALLS_PER_SESSION), slot, registry)
+    }
+
+    /// The toolsets it has enabled (a poisoned lock still holds a valid set).
+    fn enabled(&self) -> std::sync::MutexGuard<'_, BTreeSet<Toolset>> {
+        self.enabled
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -105,12 +117,12 @@ impl NocServer {
     /// A server offering `registry`'s tools against `central`.
     pub fn new(registry: Arc<Registry>, central: Arc<Central>) -> NocServer {
         NocServer {
+            session: Session::alone(&registry),
             registry,
             central,
             calls: Arc::new(AtomicU64::new(0)),
             ready: tokio::sync::watch::channel(true).1,
             tracker: CallTracker::new(),
-            session: Session::alone(),
         }
     }
 
@@ -156,11 +168,44 @@ impl NocServer {
         env
     }
 
+    /// With `ARUBA_TOOLSETS=dynamic`: answers the two meta-tools, and refuses a tool of a toolset
+    /// this session has not enabled. `None`: an ordinary call.
+    async fn dynamic_call(
+        &self,
+        name: &str,
+        request: &CallToolRequestParams,
+        context: &RequestContext<RoleServer>,
+    ) -> Option<CallToolResponse> {
+        if name == toolsets::LIST_TOOLSETS {
+            let enabled = self.session.enabled().clone();
+            return Some(toolsets::list(&self.registry, &enabled).into());
+        }
+        if name == toolsets::ENABLE_TOOLSET {
+            let arguments = request.arguments.clone().unwrap_or_default();
+            let (result, changed) = {
+                let mut enabled = self.session.enabled();
+                toolsets::enable(&self.registry, &mut enabled, &arguments)
+            };
+            if changed && let Err(e) = context.peer.notify_tool_list_changed().await {
+                tracing::info!(error = %e, "tools/list_changed not sent");
+            }
+            return Some(result.into());
+        }
+        let spec = self.registry.get(name)?;
+        if toolsets::visible(spec, &self.session.enabled()) {
+            return None;
+        }
+        Some(refuse(format!(
+            "{name} is not enabled in this session: call enable_toolset with toolset {:?} first",
+            spec.toolset.name()
+        )))
+    }
+
     /// A handler for a new session of a shared server holding `slot`: same tools, Central and
     /// tracker, its own limit of [`CALLS_PER_SESSION`] calls in flight.
     pub fn for_session(&self, slot: Option<SessionSlot>) -> NocServer {
         NocServer {
-            session: Session::shared(slot),
+            session: Session::shared(slot, &self.registry),
             ..self.clone()
         }
     }
@@ -168,18 +213,21 @@ impl NocServer {
 
 impl ServerHandler for NocServer {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(
-            ServerCapabilities::builder()
-                .enable_tools()
-                .enable_prompts()
-                .enable_resources()
-                .build(),
-        )
-        .with_server_info(
-            Implementation::new(SERVER_NAME, env!("CARGO_PKG_VERSION"))
-                .with_title("Aruba NOC (HPE Aruba Networking Central)"),
-        )
-        .with_instructions(INSTRUCTIONS)
+        let capabilities = ServerCapabilities::builder()
+            .enable_tools()
+            .enable_prompts()
+            .enable_resources();
+        let capabilities = if self.registry.dynamic().is_some() {
+            capabilities.enable_tool_list_changed().build()
+        } else {
+            capabilities.build()
+        };
+        ServerConfig::new(capabilities)
+            .with_server_info(
+                Implementation::new(SERVER_NAME, env!("CARGO_PKG_VERSION"))
+                    .with_title("Aruba NOC (HPE Aruba Networking Central)"),
+            )
+            .with_instructions(INSTRUCTIONS)
     }
 
     async fn list_tools(
@@ -187,7 +235,23 @@ impl ServerHandler for NocServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        Ok(ListToolsResult::with_all_items(self.registry.list())
+        let tools = match self.registry.dynamic() {
+            None => self.registry.list(),
+            Some(_) => {
+                let enabled = self.session.enabled().clone();
+                let mut tools: Vec<_> = self
+                    .registry
+                    .list()
+                    .into_iter()
+                    .zip(self.registry.specs())
+                    .filter(|(_, spec)| toolsets::visible(spec, &enabled))
+                    .map(|(tool, _)| tool)
+                    .collect();
+                tools.extend(toolsets::meta_tools());
+                tools
+            }
+        };
+        Ok(ListToolsResult::with_all_items(tools)
             .with_ttl_ms(LIST_TTL_MS)
             .with_cache_scope(CacheScope::Private))
     }
@@ -250,6 +314,11 @@ impl ServerHandler for NocServer {
         // Err: monitoring start-up ended without saying so; do not hold calls for it.
         let _ = self.ready.clone().wait_for(|ready| *ready).await;
         let name = request.name.to_string();
+        if self.registry.dynamic().is_some() {
+            if let Some(answer) = self.dynamic_call(&name, &request, &context).await {
+                return Ok(answer);
+            }
+        }
         let Some(spec) = self.registry.get(&name) else {
             return match self.registry.refusal(&name) {
                 Some(refusal) => Ok(refusal.into_result().into()),

@@ -38,7 +38,10 @@ async fn runbooks_and_health_are_resources() {
     let sim = simulator();
     let client = session(&sim, &[]).await;
     let info = client.peer_info().expect("initialize result");
-    assert!(info.capabilities.resources.is_some(), "resources capability");
+    assert!(
+        info.capabilities.resources.is_some(),
+        "resources capability"
+    );
     assert!(
         info.instructions
             .as_deref()
@@ -84,12 +87,23 @@ async fn runbooks_and_health_are_resources() {
         k.sort();
         k
     };
-    assert_eq!(keys(&health), keys(&tool), "same shape as check_server_health");
+    assert_eq!(
+        keys(&health),
+        keys(&tool),
+        "same shape as check_server_health"
+    );
     assert_eq!(keys(&health["components"]), keys(&tool["components"]));
-    assert!(health["summary"].as_str().unwrap().starts_with("Server healthy"));
+    assert!(
+        health["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("Server healthy")
+    );
 
     let e = client
-        .read_resource(ReadResourceRequestParams::new("aruba-noc://runbooks/NoSuchAlert"))
+        .read_resource(ReadResourceRequestParams::new(
+            "aruba-noc://runbooks/NoSuchAlert",
+        ))
         .await
         .expect_err("unknown runbook");
     assert!(e.to_string().contains("NoSuchAlert"), "{e}");

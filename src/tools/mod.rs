@@ -39,6 +39,7 @@ pub mod site_details;
 pub mod sites;
 pub mod switches;
 pub mod threats;
+pub mod toolsets;
 pub mod top;
 pub mod trends;
 pub mod wlans;
@@ -674,6 +675,9 @@ pub struct Registry {
     actions: bool,
     known: BTreeSet<String>,
     guard: Arc<guard::ActionGuard>,
+    /// `ARUBA_TOOLSETS=dynamic`: the toolsets enabled at the start of each session (beside the
+    /// core, [`toolsets::CORE`]); `None` when every selected tool is offered from the start.
+    dynamic: Option<BTreeSet<Toolset>>,
 }
 
 /// A tool selection that names something that does not exist.
@@ -698,12 +702,16 @@ impl Registry {
         settings: &ToolSettings,
     ) -> Result<Registry, SelectionError> {
         let known: BTreeSet<String> = catalogue.iter().map(|t| t.name().to_string()).collect();
-        let toolsets: Option<BTreeSet<Toolset>> = match &settings.toolsets {
+        let dynamic = settings
+            .toolsets
+            .as_ref()
+            .is_some_and(|names| names.iter().any(|n| toolsets::is_dynamic(n)));
+        let mut toolsets: Option<BTreeSet<Toolset>> = match &settings.toolsets {
             None => None,
             Some(names) => {
                 let mut chosen = BTreeSet::new();
                 let mut unknown = Vec::new();
-                for n in names {
+                for n in names.iter().filter(|n| !toolsets::is_dynamic(n)) {
                     match Toolset::ALL
                         .iter()
                         .find(|t| t.name().eq_ignore_ascii_case(n))
@@ -719,12 +727,14 @@ impl Registry {
                         setting: "ARUBA_TOOLSETS",
                         what: "toolset(s)",
                         names: unknown.join(", "),
-                        valid: Toolset::ALL.map(Toolset::name).join(", "),
+                        valid: toolsets::VALID.to_string(),
                     });
                 }
                 Some(chosen)
             }
         };
+        // Dynamic: every toolset can be enabled later; the named ones start enabled.
+        let dynamic = dynamic.then(|| toolsets.take().unwrap_or_default());
         if let Some(names) = &settings.tools {
             let unknown: Vec<&str> = names
                 .iter()
@@ -767,6 +777,7 @@ impl Registry {
                 settings.actions_confirm,
                 settings.actions_per_minute,
             )),
+            dynamic,
         })
     }
 
@@ -822,6 +833,16 @@ impl Registry {
         } else {
             format!("{name} is not available: it is excluded by ARUBA_TOOLSETS/ARUBA_TOOLS")
         }))
+    }
+
+    /// With `ARUBA_TOOLSETS=dynamic`, the toolsets each session starts with beside the core.
+    pub fn dynamic(&self) -> Option<&BTreeSet<Toolset>> {
+        self.dynamic.as_ref()
+    }
+
+    /// Every offered tool's spec, in catalogue order.
+    pub fn specs(&self) -> &[ToolSpec] {
+        &self.tools
     }
 
     /// Number of offered tools.
