@@ -303,9 +303,9 @@ async fn unknown_methods_and_malformed_params_get_errors_with_their_id() {
             "no/such/method",
         ),
         (
-            json!({"jsonrpc":"2.0","id":2,"method":"resources/list"}),
+            json!({"jsonrpc":"2.0","id":2,"method":"resources/subscribe","params":{"uri":"aruba-noc://health"}}),
             -32601,
-            "resources/list",
+            "resources/subscribe",
         ),
         (
             json!({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"no_such_tool","arguments":{}}}),
