@@ -580,7 +580,7 @@ pub const SETTINGS: &[Setting] = &[
     setting(
         "ARUBA_TOOLSETS",
         "toolsets",
-        "comma list of toolsets to offer",
+        "comma list of toolsets to offer, or dynamic (loaded on demand)",
     ),
     setting("ARUBA_TOOLS", "tools", "comma list of tools to offer"),
     setting(

@@ -25,6 +25,7 @@ APPLICABLE=(
     ping
     tools-list
     prompts-list
+    resources-list
     server-sse-multiple-streams
     server-sse-polling
     dns-rebinding-protection
@@ -55,12 +56,11 @@ declare -A NOT_APPLICABLE=(
     [json-schema-2020-12]="looks for the SDK test server's tool json_schema_2020_12_tool"
     [elicitation-sep1034-defaults]="calls the SDK test server's tool test_elicitation_sep1034_defaults (this server never elicits)"
     [elicitation-sep1330-enums]="calls the SDK test server's tool test_elicitation_sep1330_enums (this server never elicits)"
-    [resources-list]="the server has no resources (no resources capability)"
-    [resources-read-text]="reads the SDK test server's resource test://static-text; the server has no resources"
-    [resources-read-binary]="reads the SDK test server's resource test://static-binary; the server has no resources"
-    [resources-templates-read]="reads the SDK test server's template test://template/{id}/data; the server has no resources"
-    [resources-subscribe]="the server has no resources to subscribe to"
-    [resources-unsubscribe]="the server has no resources to subscribe to"
+    [resources-read-text]="reads the SDK test server's resource test://static-text (this server's resources are aruba-noc://…)"
+    [resources-read-binary]="reads the SDK test server's resource test://static-binary; this server has no binary resources"
+    [resources-templates-read]="reads the SDK test server's template test://template/{id}/data; this server has no resource templates"
+    [resources-subscribe]="the server does not declare resources.subscribe"
+    [resources-unsubscribe]="the server does not declare resources.subscribe"
     [prompts-get-simple]="gets the SDK test server's prompt test_simple_prompt"
     [prompts-get-with-args]="gets the SDK test server's prompt test_prompt_with_arguments"
     [prompts-get-embedded-resource]="gets the SDK test server's prompt test_prompt_with_embedded_resource"
