@@ -314,10 +314,10 @@ impl ServerHandler for NocServer {
         // Err: monitoring start-up ended without saying so; do not hold calls for it.
         let _ = self.ready.clone().wait_for(|ready| *ready).await;
         let name = request.name.to_string();
-        if self.registry.dynamic().is_some() {
-            if let Some(answer) = self.dynamic_call(&name, &request, &context).await {
-                return Ok(answer);
-            }
+        if self.registry.dynamic().is_some()
+            && let Some(answer) = self.dynamic_call(&name, &request, &context).await
+        {
+            return Ok(answer);
         }
         let Some(spec) = self.registry.get(&name) else {
             return match self.registry.refusal(&name) {
