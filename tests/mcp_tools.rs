@@ -73,6 +73,8 @@ async fn tools_list_has_typed_schemas_and_annotations() {
             "traceroute_from_gateway",
             "traceroute_from_switch",
             "check_server_health",
+            // Issue 19 troubleshooting.
+            "list_device_tasks",
         ]
     );
     for t in &tools {

@@ -38,14 +38,18 @@ fn load_spec() -> Value {
 fn assert_documented(spec: &Value, e: &JournalEntry) {
     let method = e.method.to_ascii_lowercase();
     let parts: Vec<&str> = e.path.split('/').collect();
-    let found = spec["paths"].as_object().unwrap().iter().any(|(template, item)| {
-        let t: Vec<&str> = template.split('/').collect();
-        item.get(&method).is_some()
-            && t.len() == parts.len()
-            && t.iter()
-                .zip(&parts)
-                .all(|(a, b)| a.starts_with('{') || a == b)
-    });
+    let found = spec["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .any(|(template, item)| {
+            let t: Vec<&str> = template.split('/').collect();
+            item.get(&method).is_some()
+                && t.len() == parts.len()
+                && t.iter()
+                    .zip(&parts)
+                    .all(|(a, b)| a.starts_with('{') || a == b)
+        });
     assert!(found, "no {} {} in troubleshooting.json", e.method, e.path);
 }
 
@@ -75,10 +79,10 @@ async fn list_device_tasks_lists_the_tasks_a_test_started() {
     assert_eq!(out["total"], 0);
     assert_eq!(out["tasks"], json!([]));
     assert!(
-        out["summary"]
-            .as_str()
-            .unwrap()
-            .contains(&format!("No running or recent tasks on access point {}", ap.serial_number)),
+        out["summary"].as_str().unwrap().contains(&format!(
+            "No running or recent tasks on access point {}",
+            ap.serial_number
+        )),
         "{out}"
     );
 
@@ -94,7 +98,12 @@ async fn list_device_tasks_lists_the_tasks_a_test_started() {
         .to_string();
     sim.clear_journal();
 
-    let result = call(&client, "list_device_tasks", json!({"serial": ap.serial_number})).await;
+    let result = call(
+        &client,
+        "list_device_tasks",
+        json!({"serial": ap.serial_number}),
+    )
+    .await;
     let out = structured(&result);
     assert_eq!(out["total"], 1, "{out}");
     assert_eq!(out["tasks"][0]["test"], "ping");
@@ -102,7 +111,10 @@ async fn list_device_tasks_lists_the_tasks_a_test_started() {
     assert!(location.ends_with(out["tasks"][0]["task_id"].as_str().unwrap()));
     let summary = out["summary"].as_str().unwrap();
     assert!(
-        summary.contains(&format!("1 task(s) on access point {}: ping 1.", ap.serial_number)),
+        summary.contains(&format!(
+            "1 task(s) on access point {}: ping 1.",
+            ap.serial_number
+        )),
         "{summary}"
     );
 
@@ -138,7 +150,12 @@ async fn list_device_tasks_finds_the_family_of_switches_and_gateways() {
         (online(&sim, DeviceType::Gateway, None), "gateways"),
     ] {
         sim.clear_journal();
-        let result = call(&client, "list_device_tasks", json!({"serial": device.serial_number})).await;
+        let result = call(
+            &client,
+            "list_device_tasks",
+            json!({"serial": device.serial_number}),
+        )
+        .await;
         assert_ne!(result.is_error, Some(true), "{}", text(&result));
         let out = structured(&result);
         assert_eq!(out["device_type"], family);
@@ -168,10 +185,18 @@ async fn list_device_tasks_errors_name_the_serial_and_read_only_keeps_it() {
         .into_iter()
         .map(|t| t.name.to_string())
         .collect();
-    assert!(names.contains(&"list_device_tasks".to_string()), "{names:?}");
+    assert!(
+        names.contains(&"list_device_tasks".to_string()),
+        "{names:?}"
+    );
     assert!(!names.contains(&"ping_from_ap".to_string()), "{names:?}");
 
-    let result = call(&client, "list_device_tasks", json!({"serial": "ZZ99NOPE01"})).await;
+    let result = call(
+        &client,
+        "list_device_tasks",
+        json!({"serial": "ZZ99NOPE01"}),
+    )
+    .await;
     assert_eq!(result.is_error, Some(true));
     let t = text(&result);
     assert!(t.contains("ZZ99NOPE01") && t.contains("serial"), "{t}");
@@ -180,7 +205,11 @@ async fn list_device_tasks_errors_name_the_serial_and_read_only_keeps_it() {
     sim.clear_journal();
     let result = call(&client, "list_device_tasks", json!({"serial": "no"})).await;
     assert_eq!(result.is_error, Some(true));
-    assert!(text(&result).contains("argument `serial`"), "{}", text(&result));
+    assert!(
+        text(&result).contains("argument `serial`"),
+        "{}",
+        text(&result)
+    );
     let result = call(
         &client,
         "list_device_tasks",

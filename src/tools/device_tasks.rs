@@ -80,10 +80,7 @@ impl ToolOutput for ListDeviceTasksOutput {
             per.join(", ")
         );
         if self.tasks.len() < self.total {
-            s.push_str(&format!(
-                " Only the first {} are listed.",
-                self.tasks.len()
-            ));
+            s.push_str(&format!(" Only the first {} are listed.", self.tasks.len()));
         }
         s.push_str(" get_async_test_result reads a ping or traceroute task by its location.");
         s
