@@ -221,3 +221,202 @@ async fn list_device_tasks_errors_name_the_serial_and_read_only_keeps_it() {
     assert!(api_requests(&sim).is_empty());
     client.cancel().await.unwrap();
 }
+
+fn posts(sim: &SimulatorHandle) -> Vec<JournalEntry> {
+    api_requests(sim)
+        .into_iter()
+        .filter(|e| e.method == "POST")
+        .collect()
+}
+
+#[tokio::test]
+async fn run_show_commands_checks_the_catalogue_posts_and_polls_per_family() {
+    let sim = simulator();
+    let client = session(&sim, &[]).await;
+    let spec = load_spec();
+    for (device, family, command, expect) in [
+        (
+            online(&sim, DeviceType::AccessPoint, None),
+            "aps",
+            "show version",
+            "AOS-10",
+        ),
+        (
+            online(&sim, DeviceType::Switch, Some("cx")),
+            "cx",
+            "show version",
+            "ArubaOS-CX",
+        ),
+        (
+            online(&sim, DeviceType::Switch, Some("pvos")),
+            "aos-s",
+            "show power-over-ethernet brief",
+            "Delivering",
+        ),
+        (
+            online(&sim, DeviceType::Gateway, None),
+            "gateways",
+            "show arp",
+            "Hardware Addr",
+        ),
+    ] {
+        sim.clear_journal();
+        let result = call(
+            &client,
+            "run_show_commands",
+            json!({"serial": device.serial_number, "commands": [format!("  {}  ", command.to_uppercase()), "show clock"]}),
+        )
+        .await;
+        assert_ne!(result.is_error, Some(true), "{}", text(&result));
+        let out = structured(&result);
+        assert_eq!(out["device_type"], family);
+        assert_eq!(out["status"], "COMPLETED", "{out}");
+        assert_eq!(out["timed_out"], false);
+        assert_eq!(out["results"][0]["command"], command);
+        assert!(
+            out["results"][0]["output"]
+                .as_str()
+                .unwrap()
+                .contains(expect),
+            "{out}"
+        );
+        assert_eq!(out["results"][0]["cut"], false);
+        assert_eq!(out["results"][1]["command"], "show clock");
+        assert!(
+            out["summary"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("2 show command(s) ran on")),
+            "{out}"
+        );
+        let sent = posts(&sim);
+        assert_eq!(sent.len(), 1);
+        assert_eq!(
+            sent[0].path,
+            format!(
+                "/network-troubleshooting/v1/{family}/{}/showCommands",
+                device.serial_number
+            )
+        );
+        let body: Value = serde_json::from_str(sent[0].body.as_deref().unwrap()).unwrap();
+        assert_eq!(body, json!({"commands": [command, "show clock"]}));
+        let ts = troubleshooting(&sim);
+        assert!(ts[0].path.ends_with("/show-commands"), "{ts:?}");
+        assert!(
+            ts.iter()
+                .any(|e| e.path.contains("/showCommands/async-operations/"))
+        );
+        for e in &ts {
+            assert_documented(&spec, e);
+        }
+    }
+
+    // The catalogue is cached per device type: a second AP call does not fetch it again.
+    sim.clear_journal();
+    let ap = online(&sim, DeviceType::AccessPoint, None);
+    let result = call(
+        &client,
+        "run_show_commands",
+        json!({"serial": ap.serial_number, "commands": ["show arp"]}),
+    )
+    .await;
+    assert_ne!(result.is_error, Some(true), "{}", text(&result));
+    assert!(
+        troubleshooting(&sim)
+            .iter()
+            .all(|e| !e.path.ends_with("/show-commands"))
+    );
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn run_show_commands_refuses_bad_commands_and_reports_device_errors() {
+    let sim = simulator();
+    let client = session(&sim, &[]).await;
+    let ap = online(&sim, DeviceType::AccessPoint, None);
+    // Not a show command, too many, none: refused before any request.
+    for (commands, needle) in [
+        (json!(["reload"]), "is not a show command"),
+        (json!([]), "1 to 10"),
+        (
+            json!([
+                "show a", "show b", "show c", "show d", "show e", "show f", "show g", "show h",
+                "show i", "show j", "show k"
+            ]),
+            "commands",
+        ),
+    ] {
+        let result = call(
+            &client,
+            "run_show_commands",
+            json!({"serial": ap.serial_number, "commands": commands}),
+        )
+        .await;
+        assert_eq!(result.is_error, Some(true));
+        let t = text(&result);
+        assert!(
+            t.contains("argument `commands`") && t.contains(needle),
+            "{t}"
+        );
+    }
+    assert!(api_requests(&sim).is_empty());
+
+    // Not in the AP's catalogue: the catalogue is read, nothing is POSTed.
+    let result = call(
+        &client,
+        "run_show_commands",
+        json!({"serial": ap.serial_number, "commands": ["show running-config"]}),
+    )
+    .await;
+    assert_eq!(result.is_error, Some(true));
+    let t = text(&result);
+    assert!(
+        t.contains("not a supported show command on a access point"),
+        "{t}"
+    );
+    assert!(posts(&sim).is_empty());
+
+    // Offline device: 409 from Central, explained.
+    let offline = device(&sim, |d| {
+        d.device_type == DeviceType::AccessPoint && d.status == DeviceStatus::Offline
+    });
+    let result = call(
+        &client,
+        "run_show_commands",
+        json!({"serial": offline.serial_number, "commands": ["show version"]}),
+    )
+    .await;
+    assert_eq!(result.is_error, Some(true));
+    let t = text(&result);
+    assert!(t.contains("offline or busy") && t.contains("409"), "{t}");
+
+    // Unknown serial.
+    let result = call(
+        &client,
+        "run_show_commands",
+        json!({"serial": "ZZ99NOPE01", "commands": ["show version"]}),
+    )
+    .await;
+    assert_eq!(result.is_error, Some(true));
+    assert!(text(&result).contains("ZZ99NOPE01"));
+    client.cancel().await.unwrap();
+
+    // Read-only mode hides and refuses it.
+    let client = session(&sim, &[("ARUBA_READ_ONLY", "true")]).await;
+    let names: Vec<String> = client
+        .list_all_tools()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.name.to_string())
+        .collect();
+    assert!(!names.contains(&"run_show_commands".to_string()));
+    let result = call(
+        &client,
+        "run_show_commands",
+        json!({"serial": ap.serial_number, "commands": ["show version"]}),
+    )
+    .await;
+    assert_eq!(result.is_error, Some(true));
+    client.cancel().await.unwrap();
+}
