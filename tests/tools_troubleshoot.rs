@@ -286,7 +286,7 @@ async fn run_show_commands_checks_the_catalogue_posts_and_polls_per_family() {
             out["summary"]
                 .as_str()
                 .unwrap()
-                .contains(&format!("2 show command(s) ran on")),
+                .contains("2 show command(s) ran on"),
             "{out}"
         );
         let sent = posts(&sim);
