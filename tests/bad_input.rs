@@ -641,6 +641,7 @@ fn valid_args(tool: &str, schema: &Value) -> Map<String, Value> {
             "cluster_name" => json!("cluster-1"),
             "wlan_name" => json!("Corp"),
             "query" => json!("switch-1"),
+            "commands" => json!(["show version"]),
             other => panic!("{tool}: no sample value for required argument {other}; add one"),
         };
         args.insert(r.to_string(), value);

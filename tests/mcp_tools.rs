@@ -73,12 +73,17 @@ async fn tools_list_has_typed_schemas_and_annotations() {
             "traceroute_from_gateway",
             "traceroute_from_switch",
             "check_server_health",
+            // Issue 19 troubleshooting.
+            "list_device_tasks",
+            "run_show_commands",
         ]
     );
     for t in &tools {
         let annotations = t.annotations.as_ref().expect("annotations");
         // Only the tools that start a device test are not read-only; none is destructive.
-        let active = t.name.starts_with("ping_") || t.name.starts_with("traceroute_");
+        let active = t.name.starts_with("ping_")
+            || t.name.starts_with("traceroute_")
+            || t.name == "run_show_commands";
         assert_eq!(annotations.read_only_hint, Some(!active), "{}", t.name);
         assert_eq!(annotations.open_world_hint, Some(true), "{}", t.name);
         // The destructive and idempotent hints only mean something for tools that are not

@@ -343,6 +343,11 @@ async fn every_result_is_bounded_summarised_and_valid() {
         ("traceroute_from_gateway", test(&gateway.serial_number)),
         ("traceroute_from_switch", test(&switch.serial_number)),
         ("check_server_health", json!({})),
+        ("list_device_tasks", json!({"serial": ap.serial_number})),
+        (
+            "run_show_commands",
+            json!({"serial": ap.serial_number, "commands": ["show version"]}),
+        ),
     ];
     // Every tool is measured: a new tool needs its default arguments here.
     let mut listed: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();

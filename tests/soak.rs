@@ -131,6 +131,7 @@ fn mix(sim: &SimulatorHandle) -> Vec<(&'static str, Value)> {
         ("list_alerts", json!({"limit": 10})),
         ("list_events", json!({"site_id": site.id, "limit": 10})),
         ("check_server_health", json!({})),
+        ("list_device_tasks", json!({"serial": ap.serial_number})),
     ]
 }
 

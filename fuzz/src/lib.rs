@@ -93,14 +93,16 @@ pub fn sample_args(tool: &str) -> Value {
     }
 }
 
-/// The catalogue without the device actions (they need an MCP session to confirm, and the
-/// committed seeds index this list), built once.
+/// The catalogue without the device actions (they need an MCP session to confirm) and without
+/// the troubleshooting tools added after the seeds (the committed seeds index this list), built
+/// once.
 pub fn catalogue() -> &'static [ToolSpec] {
     static CATALOGUE: OnceLock<Vec<ToolSpec>> = OnceLock::new();
     CATALOGUE.get_or_init(|| {
         tools::catalogue()
             .into_iter()
             .filter(|t| t.access != tools::Access::Action)
+            .filter(|t| !tools::TROUBLESHOOT_NAMES.contains(&t.name()))
             .collect()
     })
 }

@@ -171,6 +171,22 @@ pub const EVENTS: Route = Route::get("/network-troubleshooting/v1/events");
 pub const FIRMWARE_DETAILS: Route = Route::get("/network-services/v1/firmware-details");
 /// `GET /network-monitoring/v1alpha1/threats` (v1alpha1: v1 has no IDPS endpoint).
 pub const THREATS: Route = Route::get("/network-monitoring/v1alpha1/threats");
+/// `GET /network-troubleshooting/v1/{device-type}/{serial-number}/list-tasks` (a JSON array of
+/// `{testName, locations}`, newest first).
+pub const LIST_TASKS: Route =
+    Route::get("/network-troubleshooting/v1/{device-type}/{serial-number}/list-tasks");
+/// `GET /network-troubleshooting/v1/{device-type}/{serial-number}/show-commands` (the device
+/// type's supported `show` commands, grouped by category).
+pub const SHOW_COMMAND_CATALOGUE: Route =
+    Route::get("/network-troubleshooting/v1/{device-type}/{serial-number}/show-commands");
+/// `POST /network-troubleshooting/v1/{device-type}/{serial-number}/showCommands` (async: 202 +
+/// location).
+pub const SHOW_COMMANDS: Route =
+    Route::post("/network-troubleshooting/v1/{device-type}/{serial-number}/showCommands");
+/// `GET /network-troubleshooting/v1/{device-type}/{serial-number}/showCommands/async-operations/{task-id}`.
+pub const SHOW_COMMANDS_RESULT: Route = Route::get(
+    "/network-troubleshooting/v1/{device-type}/{serial-number}/showCommands/async-operations/{task-id}",
+);
 /// `POST /network-troubleshooting/v1/{device-type}/{serial-number}/ping` (async: 202 + location).
 pub const PING: Route =
     Route::post("/network-troubleshooting/v1/{device-type}/{serial-number}/ping");

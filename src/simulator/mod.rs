@@ -91,6 +91,7 @@ mod response;
 mod router;
 mod server;
 mod services;
+mod show_commands;
 mod sort;
 mod state;
 mod switch_more;

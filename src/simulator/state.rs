@@ -12,8 +12,8 @@ use super::response::DebugIds;
 use super::router::Router;
 use super::{
     actions, admin, auth, clients_detail, effects, events, gateway_ports, gateways, health,
-    inventory, monitoring, notifications, services, switch_more, switches, tasks, threats, trends,
-    troubleshooting, wireless,
+    inventory, monitoring, notifications, services, show_commands, switch_more, switches, tasks,
+    threats, trends, troubleshooting, wireless,
 };
 
 /// Everything a request handler may need. Shared behind an `Arc`.
@@ -67,6 +67,7 @@ impl State {
         threats::register(&mut routes);
         troubleshooting::register(&mut routes);
         actions::register(&mut routes);
+        show_commands::register(&mut routes);
         let mut admin_routes = Router::new();
         admin::register(&mut admin_routes);
         Self {

@@ -372,6 +372,12 @@ async fn device_now(ctx: &ToolContext, serial: &str) -> Result<(DeviceNow, Devic
     Ok((device, kind))
 }
 
+/// The troubleshooting device family of `serial` (from the device list, and for a switch its
+/// details), for the diagnostics tools.
+pub(crate) async fn device_kind(ctx: &ToolContext, serial: &str) -> Result<DeviceKind, ToolError> {
+    device_now(ctx, serial).await.map(|(_, kind)| kind)
+}
+
 /// Checks `ports`: 1-24 names like 1/1/3, 24 or GE0/0/1.
 fn check_ports(ports: &[String]) -> Result<Vec<String>, ToolError> {
     if ports.is_empty() || ports.len() > MAX_PORTS {

@@ -39,7 +39,7 @@ const MAX_POLL_INTERVAL: Duration = Duration::from_secs(5);
 const RETURN_MARGIN: Duration = Duration::from_secs(2);
 
 /// The `{device-type}` path segment of the troubleshooting API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum DeviceKind {
     /// Access point.
@@ -103,6 +103,9 @@ pub enum Operation {
     /// Cable test of switch ports (an action: the link drops).
     #[serde(rename = "cableTest")]
     CableTest,
+    /// CLI `show` commands (run_show_commands).
+    #[serde(rename = "showCommands")]
+    ShowCommands,
 }
 
 impl Operation {
@@ -114,6 +117,7 @@ impl Operation {
             Operation::PoeBounce => "poeBounce",
             Operation::PortBounce => "portBounce",
             Operation::CableTest => "cableTest",
+            Operation::ShowCommands => "showCommands",
         }
     }
 
@@ -124,6 +128,7 @@ impl Operation {
             "poeBounce" => Some(Operation::PoeBounce),
             "portBounce" => Some(Operation::PortBounce),
             "cableTest" => Some(Operation::CableTest),
+            "showCommands" => Some(Operation::ShowCommands),
             _ => None,
         }
     }
@@ -136,6 +141,7 @@ impl Operation {
             Operation::PoeBounce => routes::POE_BOUNCE,
             Operation::PortBounce => routes::PORT_BOUNCE,
             Operation::CableTest => routes::CABLE_TEST,
+            Operation::ShowCommands => routes::SHOW_COMMANDS,
         }
     }
 
@@ -146,6 +152,7 @@ impl Operation {
             Operation::PoeBounce => routes::POE_BOUNCE_RESULT,
             Operation::PortBounce => routes::PORT_BOUNCE_RESULT,
             Operation::CableTest => routes::CABLE_TEST_RESULT,
+            Operation::ShowCommands => routes::SHOW_COMMANDS_RESULT,
         }
     }
 }
@@ -615,7 +622,10 @@ impl TestOutput {
         match self.test {
             Operation::Ping => self.apply_ping(out),
             Operation::Traceroute => self.apply_traceroute(out),
-            Operation::PoeBounce | Operation::PortBounce | Operation::CableTest => {
+            Operation::PoeBounce
+            | Operation::PortBounce
+            | Operation::CableTest
+            | Operation::ShowCommands => {
                 self.action_output = Some(out.clone());
             }
         }
@@ -773,7 +783,10 @@ impl ToolOutput for TestOutput {
                         path.join(" → ")
                     )
                 }
-                Operation::PoeBounce | Operation::PortBounce | Operation::CableTest => {
+                Operation::PoeBounce
+                | Operation::PortBounce
+                | Operation::CableTest
+                | Operation::ShowCommands => {
                     format!("The {test} on {} completed.", self.device())
                 }
             },
