@@ -3,8 +3,8 @@
 # .deb for TARGET, one of the targets/*.conf files, e.g.
 #
 #   targets/build.sh x86_64-unknown-linux-gnu        # native cargo build
-#   targets/build.sh aarch64-unknown-linux-musl      # cargo, no Docker: rustup target + cross gcc + rust-lld
-#   targets/build.sh x86_64-unknown-linux-musl       # cargo, no Docker: rustup target + gcc + rust-lld
+#   targets/build.sh aarch64-unknown-linux-musl      # cargo, no Docker (rustup target, cross gcc, rust-lld)
+#   targets/build.sh x86_64-unknown-linux-musl       # cargo, no Docker (rustup target, gcc, rust-lld)
 #   targets/build.sh --cross aarch64-unknown-linux-musl   # cross in its Docker image (Cross.toml)
 #
 # Without --cross a target is built with plain cargo: the rustup target is added when missing
