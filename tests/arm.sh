@@ -103,10 +103,11 @@ ARUBA_TEST_BIN="$PWD/$BIN" ARUBA_TEST_RUNNER="$(command -v "$QEMU")" ARUBA_TEST_
     cargo test --locked --quiet --test appliance_binary
 
 # ---------------------------------------------------------------------------------------------
-# DAEMON + CONNECT UNDER QEMU: to be added with the daemon (`aruba-noc-mcp daemon`, `connect`;
-# see ../shared notes). Start `$QEMU $BIN daemon --simulate` on a socket in a temporary
-# directory, run one MCP session through `$QEMU $BIN connect --socket PATH`, then SIGTERM it and
-# expect exit 0.
+# DAEMON + CONNECT UNDER QEMU: the lead adds this step. To do: start
+# `$QEMU $BIN daemon --simulate` with ARUBA_MCP_SOCKET in a temporary directory and
+# ARUBA_METRICS_ADDR=off, wait for the socket, run one MCP session through
+# `$QEMU $BIN connect --socket PATH` (e.g. tests/appliance_binary.rs or tests/daemon.rs with
+# ARUBA_TEST_BIN/ARUBA_TEST_RUNNER), then SIGTERM the daemon and expect exit 0.
 # ---------------------------------------------------------------------------------------------
 
 step "arm64 .deb: $deb"
