@@ -8,18 +8,22 @@
 //! `target/bench/report.json`. Alone:
 //!
 //! ```sh
-//! cargo bench --bench mcp -- [--bin PATH] [--lean-bin PATH] [--static-bin PATH] [--profile NAME]
+//! cargo bench --bench mcp -- [--bin PATH] [--lean-bin PATH] [--musl-bin PATH] [--profile NAME]
 //!                            [--workers N] [--rss-calls N] [--spawns N] [--out FILE]
 //! ```
 //!
 //! `--bin` defaults to the binary cargo built for the bench (`release` settings), `--lean-bin` is
-//! the `--no-default-features` build (its size is reported), `--static-bin` the statically linked
-//! build (its size and idle RSS are reported), `--workers` sets
-//! `ARUBA_HTTP_WORKERS` (default: the server's own default).
+//! the `--no-default-features` build (its size is reported), `--musl-bin` the same profile built
+//! for `x86_64-unknown-linux-musl` (static, the ARM appliances' libc and allocator, run natively):
+//! the musl phase measures it and `--bin` side by side, in interleaved rounds with the same
+//! procedure (size, idle RSS, RSS after 10,000 calls, CPU per call, round trip p50/p99, the
+//! `/metrics` scrape of an idle server), `--workers` sets `ARUBA_HTTP_WORKERS` (default: the
+//! server's own default).
 //!
 //! Under `cargo test` (no `--bench` argument) it runs every phase briefly against the debug
-//! binary and asserts that every call succeeded and every figure was measured: a smoke test of
-//! the harness, with no timing asserted.
+//! binary (the musl phase with that binary on both sides unless `--musl-bin` is given) and
+//! asserts that every call succeeded and every figure was measured: a smoke test of the harness,
+//! with no timing asserted.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -81,6 +85,10 @@ struct Plan {
     marks: [u64; 3],
     sweep: &'static [usize],
     idle_settle: Duration,
+    /// Interleaved rounds of the musl phase (each: the `--bin` build, then the musl build).
+    musl_rounds: usize,
+    /// Sequential `/metrics` scrapes of an idle server per run of the musl phase.
+    idle_scrapes: usize,
 }
 
 impl Plan {
@@ -93,6 +101,8 @@ impl Plan {
             marks: [1_000, 10_000, 100_000],
             sweep: &[4, 8, 16],
             idle_settle: Duration::from_millis(500),
+            musl_rounds: 3,
+            idle_scrapes: 200,
         }
     }
     fn smoke() -> Plan {
@@ -104,6 +114,8 @@ impl Plan {
             marks: [20, 40, 100],
             sweep: &[],
             idle_settle: Duration::from_millis(100),
+            musl_rounds: 1,
+            idle_scrapes: 5,
         }
     }
 }
@@ -113,9 +125,9 @@ struct Options {
     full: bool,
     bin: PathBuf,
     lean_bin: Option<PathBuf>,
-    /// The same profile linked statically (`+crt-static`), the closest build here to the static
-    /// musl binaries the ARM appliances run: its size and idle RSS are reported, not budgeted.
-    static_bin: Option<PathBuf>,
+    /// The same profile built for x86_64-unknown-linux-musl (static): the stand-in, run natively,
+    /// for the ARM appliances' musl binaries; measured side by side with `bin`, not budgeted.
+    musl_bin: Option<PathBuf>,
     profile: String,
     workers: Option<usize>,
     out: PathBuf,
@@ -130,7 +142,7 @@ impl Options {
             full: false,
             bin: PathBuf::from(env!("CARGO_BIN_EXE_aruba-noc-mcp")),
             lean_bin: None,
-            static_bin: None,
+            musl_bin: None,
             profile: "release".into(),
             workers: None,
             out: manifest.join("target/bench/report.json"),
@@ -147,7 +159,7 @@ impl Options {
                 "--bench" => o.full = true,
                 "--bin" => o.bin = PathBuf::from(value("--bin")),
                 "--lean-bin" => o.lean_bin = Some(PathBuf::from(value("--lean-bin"))),
-                "--static-bin" => o.static_bin = Some(PathBuf::from(value("--static-bin"))),
+                "--musl-bin" => o.musl_bin = Some(PathBuf::from(value("--musl-bin"))),
                 "--profile" => o.profile = value("--profile"),
                 "--out" => o.out = PathBuf::from(value("--out")),
                 "--workers" => o.workers = Some(number(&value("--workers"))),
@@ -212,13 +224,6 @@ fn main() {
             lean,
         );
     }
-    if let Some(static_bin) = &o.static_bin {
-        figures.put_size(
-            "binary_static_mb",
-            "stripped binary, default features, linked statically",
-            static_bin,
-        );
-    }
 
     let fast = Simulator::start(local(0), SimulatorConfig::default()).expect("simulator starts");
     let slow = Simulator::start(
@@ -268,28 +273,6 @@ fn main() {
         "MB",
         &idle.note(),
     );
-    if let Some(static_bin) = o.static_bin.clone() {
-        let static_options = Options {
-            bin: static_bin,
-            ..o.clone()
-        };
-        let still = Session::start(
-            &static_options,
-            &fast,
-            o.workers,
-            &log_dir.join("session-static.log"),
-        );
-        std::thread::sleep(o.plan.idle_settle);
-        let memory = still.memory();
-        figures.put(
-            "idle_rss_static_mb",
-            "idle RSS after `initialize`, linked statically",
-            mb_kib(memory.rss_kib),
-            "MB",
-            &memory.note(),
-        );
-        still.stop();
-    }
     let list_bytes = s.tools_list();
     std::thread::sleep(o.plan.idle_settle);
     let listed = s.memory();
@@ -509,6 +492,11 @@ fn main() {
         );
     }
     details.insert("worker_sweep".into(), Value::Array(sweep));
+
+    // musl beside glibc: the same procedure on both builds, in interleaved rounds.
+    let musl = musl_phase(&o, &fast, &log_dir);
+    musl.put(&mut figures);
+    details.insert("musl_vs_glibc".into(), musl.to_json());
     drop((fast, slow));
 
     // Results of the micro benchmarks, when `benches/run.sh` ran them first.
@@ -562,6 +550,7 @@ fn main() {
     });
 
     print_table(&report, &figures, &micro);
+    musl.print_table();
     if o.full {
         std::fs::write(&o.out, format!("{report:#}\n")).expect("the report can be written");
         println!("report written to {}", o.out.display());
@@ -579,6 +568,255 @@ fn main() {
             !scrapes.is_empty(),
             "no /metrics scrape succeeded under load"
         );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// musl beside glibc.
+
+/// What one run of the musl phase measured on one build.
+#[derive(Debug, Clone, Default)]
+struct BuildRun {
+    idle: Memory,
+    /// Memory once the session has answered `Plan::marks[1]` tool calls.
+    marked: Memory,
+    cpu_ms: f64,
+    rtt_p50_ms: f64,
+    rtt_p99_ms: f64,
+    scrape_p50_ms: f64,
+    scrape_p99_ms: f64,
+}
+
+impl BuildRun {
+    fn to_json(&self) -> Value {
+        json!({
+            "idle": self.idle.to_json(),
+            "marked": self.marked.to_json(),
+            "cpu_get_device_list_ms": round3(self.cpu_ms),
+            "rtt_get_device_list_p50_ms": round3(self.rtt_p50_ms),
+            "rtt_get_device_list_p99_ms": round3(self.rtt_p99_ms),
+            "idle_scrape_p50_ms": round3(self.scrape_p50_ms),
+            "idle_scrape_p99_ms": round3(self.scrape_p99_ms),
+        })
+    }
+}
+
+/// One build of the comparison and its runs.
+struct Side {
+    label: &'static str,
+    bin: PathBuf,
+    bytes: u64,
+    runs: Vec<BuildRun>,
+}
+
+impl Side {
+    /// The median over the runs of `f`.
+    fn median(&self, f: impl Fn(&BuildRun) -> f64) -> f64 {
+        let mut values: Vec<f64> = self.runs.iter().map(f).collect();
+        values.sort_by(f64::total_cmp);
+        values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+    }
+}
+
+/// The glibc build (`--bin`) and the musl build (`--musl-bin`) measured the same way.
+struct MuslPhase {
+    sides: [Side; 2],
+    calls: u64,
+    sequential: u64,
+    scrapes: usize,
+}
+
+/// The rows of the comparison: (figure key suffix, label, unit, value of a side).
+type Row = (&'static str, &'static str, &'static str, fn(&Side) -> f64);
+
+const MUSL_ROWS: &[Row] = &[
+    ("binary_mb", "stripped binary", "MB", |s| {
+        s.bytes as f64 / 1e6
+    }),
+    ("idle_rss_mb", "idle RSS after `initialize`", "MB", |s| {
+        s.median(|r| mb_kib(r.idle.rss_kib))
+    }),
+    ("idle_anon_mb", "  of which anonymous", "MB", |s| {
+        s.median(|r| mb_kib(r.idle.anon_kib))
+    }),
+    ("rss_10k_mb", "RSS after {calls} calls", "MB", |s| {
+        s.median(|r| mb_kib(r.marked.rss_kib))
+    }),
+    (
+        "cpu_get_device_list_ms",
+        "server CPU per `get_device_list`",
+        "ms",
+        |s| s.median(|r| r.cpu_ms),
+    ),
+    (
+        "rtt_get_device_list_p50_ms",
+        "`get_device_list` round trip p50",
+        "ms",
+        |s| s.median(|r| r.rtt_p50_ms),
+    ),
+    (
+        "rtt_get_device_list_p99_ms",
+        "`get_device_list` round trip p99",
+        "ms",
+        |s| s.median(|r| r.rtt_p99_ms),
+    ),
+    (
+        "idle_scrape_p50_ms",
+        "`/metrics` scrape of the idle server, p50",
+        "ms",
+        |s| s.median(|r| r.scrape_p50_ms),
+    ),
+    (
+        "idle_scrape_p99_ms",
+        "`/metrics` scrape of the idle server, p99",
+        "ms",
+        |s| s.median(|r| r.scrape_p99_ms),
+    ),
+];
+
+impl MuslPhase {
+    /// A row's label with the call count of this plan.
+    fn label(&self, label: &str) -> String {
+        label.replace("{calls}", &thousands(self.calls))
+    }
+
+    fn put(&self, figures: &mut Figures) {
+        let [glibc, musl] = &self.sides;
+        for (key, label, unit, value) in MUSL_ROWS {
+            let (g, m) = (value(glibc), value(musl));
+            figures.put(
+                &format!("musl_{key}"),
+                &format!("musl build: {}", self.label(label)),
+                m,
+                unit,
+                &format!(
+                    "glibc {} in the same rounds; musl/glibc {:.2}",
+                    pretty(g),
+                    m / g
+                ),
+            );
+        }
+    }
+
+    fn to_json(&self) -> Value {
+        let side = |s: &Side| {
+            json!({
+                "binary": s.bin.display().to_string(),
+                "bytes": s.bytes,
+                "runs": s.runs.iter().map(BuildRun::to_json).collect::<Vec<_>>(),
+            })
+        };
+        json!({
+            "procedure": format!(
+                "per run: idle RSS, {} sequential get_device_list, calls to {} (8 in flight, \
+                 both tools), RSS, {} sequential /metrics scrapes; rounds interleave the builds; \
+                 figures are medians over the rounds",
+                self.sequential, self.calls, self.scrapes
+            ),
+            "glibc": side(&self.sides[0]),
+            "musl": side(&self.sides[1]),
+        })
+    }
+
+    fn print_table(&self) {
+        let [glibc, musl] = &self.sides;
+        println!();
+        println!(
+            "musl beside glibc: {} interleaved rounds, medians ({} and {})",
+            glibc.runs.len(),
+            glibc.bin.display(),
+            musl.bin.display()
+        );
+        println!();
+        println!("| figure | glibc | musl | musl / glibc |");
+        println!("|---|---|---|---|");
+        for (_, label, unit, value) in MUSL_ROWS {
+            let (g, m) = (value(glibc), value(musl));
+            println!(
+                "| {} ({unit}) | {} | {} | {:.2} |",
+                self.label(label),
+                pretty(g),
+                pretty(m),
+                m / g
+            );
+        }
+    }
+}
+
+/// Runs the same procedure on the `--bin` build and the musl build, alternating, for
+/// `Plan::musl_rounds` rounds. Without `--musl-bin` both sides are `--bin` (the smoke run).
+fn musl_phase(o: &Options, sim: &SimulatorHandle, log_dir: &Path) -> MuslPhase {
+    let side = |label, bin: PathBuf| Side {
+        label,
+        bytes: stripped_size(&bin).0,
+        bin,
+        runs: Vec::new(),
+    };
+    let mut sides = [
+        side("glibc", o.bin.clone()),
+        side("musl", o.musl_bin.clone().unwrap_or_else(|| o.bin.clone())),
+    ];
+    for round in 0..o.plan.musl_rounds {
+        for side in &mut sides {
+            let log = log_dir.join(format!("musl-phase-{}-{round}.log", side.label));
+            let run = measure_build(o, &side.bin, sim, &log);
+            eprintln!(
+                "  {} round {round}: idle {:.2} MB, {:.2} MB after {} calls, CPU {:.3} ms/call, \
+                 p50 {:.2} ms, p99 {:.2} ms, idle scrape p50 {:.2} ms",
+                side.label,
+                mb_kib(run.idle.rss_kib),
+                mb_kib(run.marked.rss_kib),
+                o.plan.marks[1],
+                run.cpu_ms,
+                run.rtt_p50_ms,
+                run.rtt_p99_ms,
+                run.scrape_p50_ms
+            );
+            side.runs.push(run);
+        }
+    }
+    MuslPhase {
+        sides,
+        calls: o.plan.marks[1],
+        sequential: o.plan.sequential,
+        scrapes: o.plan.idle_scrapes,
+    }
+}
+
+/// One run of the musl phase on `bin`: idle memory, sequential `get_device_list` (round trips
+/// and CPU), calls up to `Plan::marks[1]` (memory), then sequential scrapes of the idle server.
+fn measure_build(o: &Options, bin: &Path, sim: &SimulatorHandle, log: &Path) -> BuildRun {
+    let options = Options {
+        bin: bin.to_path_buf(),
+        ..o.clone()
+    };
+    let mut s = Session::start(&options, sim, o.workers, log);
+    std::thread::sleep(o.plan.idle_settle);
+    let idle = s.memory();
+    s.sequential("get_device_list", o.plan.warmup);
+    let seq = s.sequential("get_device_list", o.plan.sequential);
+    let rest = o.plan.marks[1].saturating_sub(s.calls);
+    let bulk = s.run(
+        8,
+        Stop::Calls(rest),
+        &["get_device_list", "get_sites_health"],
+    );
+    assert_eq!(bulk.errors, 0, "calls failed: {:?}", bulk.first_error);
+    let marked = s.memory();
+    let mut scrapes = Samples::default();
+    for _ in 0..o.plan.idle_scrapes {
+        scrapes.push(scrape(s.metrics).expect("/metrics answers"));
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    s.stop();
+    BuildRun {
+        idle,
+        marked,
+        cpu_ms: seq.cpu_ms_per_call(),
+        rtt_p50_ms: ms(seq.latencies.p50()),
+        rtt_p99_ms: ms(seq.latencies.p99()),
+        scrape_p50_ms: ms(scrapes.p50()),
+        scrape_p99_ms: ms(scrapes.p99()),
     }
 }
 

@@ -4,8 +4,9 @@
 #   benches/run.sh [PROFILE] [extra arguments for benches/mcp.rs, e.g. --workers 8]
 #
 # Builds PROFILE (default `release`; `appliance` is what the .deb ships) with and without the
-# default features and statically linked, runs the micro benchmarks (benches/micro.rs,
-# benches/resilience.rs), then the end-to-end harness (benches/mcp.rs) against the PROFILE binary. Prints the table and writes
+# default features and for x86_64-unknown-linux-musl (static), runs the micro benchmarks
+# (benches/micro.rs, benches/resilience.rs), then the end-to-end harness (benches/mcp.rs) against
+# the PROFILE binary, with the musl build beside it. Prints the tables and writes
 # target/bench/report.json (plus micro.json and resilience.json beside it). A figure that misses
 # its target is flagged in the table; nothing here fails because of a timing.
 #
@@ -27,13 +28,19 @@ echo "== cargo build --profile $profile"
 cargo build --locked --profile "$profile" --bin aruba-noc-mcp
 cp "target/$profile/aruba-noc-mcp" "target/bench/aruba-noc-mcp-$profile"
 
-# The static musl binaries of the ARM appliances cannot be built here; a static glibc build of the
-# same profile is the closest (no shared libc mapped). Its size and idle RSS are reported.
-host=$(rustc -vV | sed -n 's/^host: //p')
-echo "== RUSTFLAGS='-C target-feature=+crt-static' cargo build --profile $profile --target $host"
-RUSTFLAGS='-C target-feature=+crt-static' \
-    cargo build --locked --profile "$profile" --target "$host" --bin aruba-noc-mcp
-cp "target/$host/$profile/aruba-noc-mcp" "target/bench/aruba-noc-mcp-$profile-static"
+# The ARM appliances run static musl binaries; the x86_64 musl build of the same profile runs
+# here natively, so it stands in for their libc and allocator: measured beside the glibc build.
+# Built as targets/build.sh does without Docker (rustup target, gcc for ring, rust-lld).
+musl=x86_64-unknown-linux-musl
+if [ ! -d "$(rustc --print sysroot)/lib/rustlib/$musl" ]; then
+    echo "== rustup target add $musl"
+    rustup target add "$musl"
+fi
+echo "== cargo build --profile $profile --target $musl"
+CC_x86_64_unknown_linux_musl="${CC_x86_64_unknown_linux_musl:-gcc}" \
+    CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_LINKER="${CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_LINKER:-rust-lld}" \
+    cargo build --locked --profile "$profile" --target "$musl" --bin aruba-noc-mcp
+cp "target/$musl/$profile/aruba-noc-mcp" "target/bench/aruba-noc-mcp-$profile-musl"
 
 echo "== cargo bench --bench micro"
 cargo bench --locked --bench micro
@@ -44,5 +51,5 @@ echo "== cargo bench --bench mcp ($profile binary)"
 cargo bench --locked --bench mcp -- \
     --bin "target/bench/aruba-noc-mcp-$profile" \
     --lean-bin "target/bench/aruba-noc-mcp-$profile-no-default-features" \
-    --static-bin "target/bench/aruba-noc-mcp-$profile-static" \
+    --musl-bin "target/bench/aruba-noc-mcp-$profile-musl" \
     --profile "$profile" "$@"

@@ -8,7 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod connect;
 pub mod daemon;
-#[cfg(feature = "simulator")]
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod framing;
 pub mod health;

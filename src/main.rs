@@ -46,15 +46,15 @@ fn main() -> ExitCode {
     }
 }
 
-#[cfg(feature = "simulator")]
+#[cfg(feature = "demo")]
 fn run_demo(seed: u64) -> Result<(), Failure> {
     aruba_noc_mcp::demo::run(seed)
 }
 
-#[cfg(not(feature = "simulator"))]
+#[cfg(not(feature = "demo"))]
 fn run_demo(_seed: u64) -> Result<(), Failure> {
     Err(Failure::Other(
-        "this build has no simulator, so no demo (cargo feature `simulator`)".to_string(),
+        "this build has no demo (cargo feature `demo`)".to_string(),
     ))
 }
 

@@ -1,24 +1,56 @@
 #!/usr/bin/env bash
-# targets/build.sh TARGET: builds the appliance binary (`--profile appliance`) and its .deb for
-# TARGET, one of the targets/*.conf files, e.g.
+# targets/build.sh [--cross] TARGET: builds the appliance binary (`--profile appliance`) and its
+# .deb for TARGET, one of the targets/*.conf files, e.g.
 #
-#   targets/build.sh aarch64-unknown-linux-musl      # with cross: needs Docker or Podman
 #   targets/build.sh x86_64-unknown-linux-gnu        # native cargo build
+#   targets/build.sh aarch64-unknown-linux-musl      # cargo, no Docker (rustup target, cross gcc, rust-lld)
+#   targets/build.sh x86_64-unknown-linux-musl       # cargo, no Docker (rustup target, gcc, rust-lld)
+#   targets/build.sh --cross aarch64-unknown-linux-musl   # cross in its Docker image (Cross.toml)
+#
+# Without --cross a target is built with plain cargo: the rustup target is added when missing
+# (the std library download), the C compiler named by TARGET_CC builds ring's C and assembly
+# (Debian package TARGET_CC_PACKAGE; install it first), and LINKER links, rust-lld with the
+# musl C runtime that comes with the rustup target, so no musl toolchain is needed. Variables
+# already set in the environment (CC_<triple>, CARGO_TARGET_<TRIPLE>_LINKER) win.
+# --cross needs `cargo install cross --locked` and Docker or Podman. Never run cross on a machine
+# without them: it first tries to reinstall the Rust toolchain, then fails.
 #
 # Prints the paths of the binary and the .deb. The binary is stripped by the profile; the .deb is
 # target/<triple>/debian/aruba-noc-mcp_<version>-1_<arch>.deb (native: target/debian/).
-# cross targets need `cargo install cross --locked` and a container engine; do not run them on
-# machines without Docker (cross then tries to reinstall the Rust toolchain before failing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 known=$(for f in targets/*.conf; do basename "$f" .conf; done | tr '\n' ' ')
-if [ $# -ne 1 ] || [ ! -f "targets/$1.conf" ]; then
-    echo "usage: $0 TARGET   (one of: $known)" >&2
+usage() {
+    echo "usage: $0 [--cross] TARGET   (one of: $known)" >&2
     exit 2
+}
+use_cross=false
+if [ "${1:-}" = --cross ]; then
+    use_cross=true
+    shift
 fi
+if [ $# -ne 1 ] || [ ! -f "targets/$1.conf" ]; then
+    usage
+fi
+TARGET_CC=""
+TARGET_CC_PACKAGE=""
+BUILDERS="cargo"
 # shellcheck source=/dev/null
 . "targets/$1.conf"
+
+builder=cargo
+if $use_cross; then
+    builder=cross
+fi
+case " $BUILDERS " in
+    *" $builder "*) ;;
+    *)
+        echo "targets/$1.conf: $TRIPLE is built with: $BUILDERS (not $builder)" >&2
+        [ "$builder" = cargo ] && echo "try: $0 --cross $TRIPLE" >&2
+        exit 2
+        ;;
+esac
 
 host=$(rustc -vV | sed -n 's/^host: //p')
 target_args=(--target "$TRIPLE")
@@ -35,11 +67,11 @@ if [ -n "$RUSTFLAGS_EXTRA" ]; then
     export RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }$RUSTFLAGS_EXTRA"
 fi
 
-echo "== $TRIPLE (Debian $DEB_ARCH) with $BUILDER"
-case "$BUILDER" in
+echo "== $TRIPLE (Debian $DEB_ARCH) with $builder"
+case "$builder" in
     cross)
         if ! command -v docker >/dev/null && ! command -v podman >/dev/null; then
-            echo "$TRIPLE is built with cross, which needs Docker or Podman; neither is here." >&2
+            echo "$TRIPLE: cross needs Docker or Podman; neither is here." >&2
             exit 1
         fi
         command -v cross >/dev/null || {
@@ -49,11 +81,36 @@ case "$BUILDER" in
         cross build --locked --profile appliance "${target_args[@]}"
         ;;
     cargo)
+        if [ "$TRIPLE" != "$host" ]; then
+            sysroot=$(rustc --print sysroot)
+            if [ ! -d "$sysroot/lib/rustlib/$TRIPLE" ]; then
+                command -v rustup >/dev/null || {
+                    echo "the Rust standard library for $TRIPLE is missing, and rustup is not here" >&2
+                    exit 1
+                }
+                echo "== rustup target add $TRIPLE"
+                rustup target add "$TRIPLE" || {
+                    echo "rustup could not install the standard library for $TRIPLE" >&2
+                    exit 1
+                }
+            fi
+            triple_var=$(tr 'a-z-' 'A-Z_' <<<"$TRIPLE")
+            cc_var="CC_${TRIPLE//-/_}"
+            linker_var="CARGO_TARGET_${triple_var}_LINKER"
+            if [ -n "$TARGET_CC" ] && [ -z "${!cc_var:-}" ]; then
+                command -v "$TARGET_CC" >/dev/null || {
+                    echo "$TARGET_CC (the C compiler for ring on $TRIPLE) is missing:" \
+                        "apt-get install $TARGET_CC_PACKAGE" >&2
+                    exit 1
+                }
+                export "$cc_var=$TARGET_CC"
+            fi
+            if [ -z "${!linker_var:-}" ]; then
+                export "$linker_var=$LINKER"
+            fi
+            echo "   $cc_var=${!cc_var:-} $linker_var=${!linker_var}"
+        fi
         cargo build --locked --profile appliance "${target_args[@]}"
-        ;;
-    *)
-        echo "targets/$1.conf: unknown BUILDER $BUILDER" >&2
-        exit 2
         ;;
 esac
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: the README's "run the tests" command.
 # Installs what the tests need (Debian's prometheus and prometheus-alertmanager for the monitoring
-# checks, see tests/monitoring.sh; file, lintian and cargo-deb for the package, see tests/deb.sh),
+# checks, see tests/monitoring.sh; file, lintian and cargo-deb for the package, see tests/deb.sh;
+# the aarch64 cross compiler, qemu-user and the rustup target for the ARM build, see tests/arm.sh),
 # then builds and runs every unit and integration test. Integration tests spawn the real binary and
 # talk MCP to it over pipes, against the built-in Central simulator on 127.0.0.1. Then the
 # appliance builds and the Debian package (tests/deb.sh).
@@ -54,34 +55,16 @@ if grep -q '^name = "aws-lc' Cargo.lock; then
     exit 1
 fi
 
-# The appliance build: the size-tuned profile, and a fully static x86_64 binary (the ARM and musl
-# targets need cross and Docker, which CI machines lack; see targets/README.md). The static build
-# shares target/ so the host-side build scripts and proc-macros are reused.
+# The appliance build: the size-tuned profile for x86_64 (the amd64 .deb of tests/deb.sh), then
+# the artifact ARM appliances run: the static aarch64 musl binary, built without Docker, run
+# under qemu-user (version, check, an MCP session) and its arm64 .deb linted and compared with
+# the amd64 one (tests/arm.sh; it installs its cross compiler, qemu and the rustup target).
 echo "== cargo build --profile appliance (x86_64)"
 cargo build --locked --profile appliance
 echo "appliance binary: $(stat -c %s target/appliance/aruba-noc-mcp) bytes"
 
-echo "== static x86_64 binary: RUSTFLAGS='-C target-feature=+crt-static' --target x86_64-unknown-linux-gnu"
-if ! command -v file >/dev/null; then
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq file; } || true
-fi
-if command -v file >/dev/null; then
-    RUSTFLAGS='-C target-feature=+crt-static' \
-        cargo build --locked --profile appliance --target x86_64-unknown-linux-gnu
-    static=target/x86_64-unknown-linux-gnu/appliance/aruba-noc-mcp
-    kind=$(file -b "$static")
-    echo "$static: $(stat -c %s "$static") bytes; $kind"
-    case "$kind" in
-        *"statically linked"* | *"static-pie linked"*) ;;
-        *) echo "FAIL: $static is not statically linked" >&2; exit 1 ;;
-    esac
-    env -i ARUBA_LOG=warn "$static" check --simulate >/dev/null
-elif [ "${CI:-}" = true ]; then
-    echo "FAIL: file(1) is missing and could not be installed" >&2
-    exit 1
-else
-    echo "SKIP static build check: file(1) is missing (CI=true makes this a failure)"
-fi
+echo "== aarch64 musl appliance binary and arm64 .deb (tests/arm.sh)"
+tests/arm.sh
 
 echo "== Debian package (tests/deb.sh)"
 tests/deb.sh

@@ -11,8 +11,38 @@ use rmcp::service::{RoleClient, RunningService};
 use rmcp::transport::TokioChildProcess;
 use serde_json::Value;
 
-/// The binary under test.
+/// The binary cargo built for this test run.
 pub const BIN: &str = env!("CARGO_BIN_EXE_aruba-noc-mcp");
+
+/// The binary the session helpers launch: `$ARUBA_TEST_BIN` when set (tests/arm.sh points it at
+/// the aarch64 musl appliance build), else [`BIN`].
+pub fn bin() -> String {
+    match std::env::var("ARUBA_TEST_BIN") {
+        Ok(path) if !path.is_empty() => path,
+        _ => BIN.to_string(),
+    }
+}
+
+/// The runner prefix from `$ARUBA_TEST_RUNNER` (a program and its arguments, split on
+/// whitespace, e.g. `qemu-aarch64-static`), empty when unset: the binary then runs directly.
+pub fn runner() -> Vec<String> {
+    std::env::var("ARUBA_TEST_RUNNER")
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(str::to_string)
+        .collect()
+}
+
+/// A command that runs the binary under test ([`bin`]) through the runner ([`runner`]), if any.
+pub fn bin_command() -> tokio::process::Command {
+    let mut prefix = runner();
+    if prefix.is_empty() {
+        return tokio::process::Command::new(bin());
+    }
+    let mut cmd = tokio::process::Command::new(prefix.remove(0));
+    cmd.args(prefix).arg(bin());
+    cmd
+}
 
 /// A simulator on 127.0.0.1 with default settings.
 pub fn simulator() -> SimulatorHandle {
@@ -36,9 +66,10 @@ pub fn env_for(sim: &SimulatorHandle) -> Vec<(String, String)> {
     ]
 }
 
-/// `serve` with exactly `env` (nothing inherited) and stderr to `stderr`.
+/// `serve` of the binary under test ([`bin_command`]) with exactly `env` (nothing inherited) and
+/// stderr to `stderr`.
 pub fn server_command(env: &[(String, String)], stderr: Stdio) -> tokio::process::Command {
-    let mut cmd = tokio::process::Command::new(BIN);
+    let mut cmd = bin_command();
     cmd.arg("serve").env_clear().stderr(stderr);
     for (k, v) in env {
         cmd.env(k, v);
