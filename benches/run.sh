@@ -53,3 +53,6 @@ cargo bench --locked --bench mcp -- \
     --lean-bin "target/bench/aruba-noc-mcp-$profile-no-default-features" \
     --musl-bin "target/bench/aruba-noc-mcp-$profile-musl" \
     --profile "$profile" "$@"
+
+echo "== cargo bench --bench daemon ($profile binary)"
+cargo bench --locked --bench daemon -- --bin "target/bench/aruba-noc-mcp-$profile"

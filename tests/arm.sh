@@ -103,12 +103,32 @@ ARUBA_TEST_BIN="$PWD/$BIN" ARUBA_TEST_RUNNER="$(command -v "$QEMU")" ARUBA_TEST_
     cargo test --locked --quiet --test appliance_binary
 
 # ---------------------------------------------------------------------------------------------
-# DAEMON + CONNECT UNDER QEMU: the lead adds this step. To do: start
-# `$QEMU $BIN daemon --simulate` with ARUBA_MCP_SOCKET in a temporary directory and
-# ARUBA_METRICS_ADDR=off, wait for the socket, run one MCP session through
-# `$QEMU $BIN connect --socket PATH` (e.g. tests/appliance_binary.rs or tests/daemon.rs with
-# ARUBA_TEST_BIN/ARUBA_TEST_RUNNER), then SIGTERM the daemon and expect exit 0.
-# ---------------------------------------------------------------------------------------------
+step "$QEMU $BIN daemon + connect: one MCP session through the socket, then SIGTERM"
+run_dir=$(mktemp -d)
+env -i ARUBA_LOG=warn ARUBA_METRICS_ADDR=off ARUBA_MCP_SOCKET="$run_dir/mcp.sock" \
+    "$QEMU" "$BIN" daemon --simulate 2>"$run_dir/daemon.err" &
+daemon_pid=$!
+for _ in $(seq 1 300); do
+    [ -S "$run_dir/mcp.sock" ] && break
+    kill -0 "$daemon_pid" 2>/dev/null || { cat "$run_dir/daemon.err" >&2; fail "the daemon exited"; }
+    sleep 0.1
+done
+[ -S "$run_dir/mcp.sock" ] || { kill "$daemon_pid"; fail "the daemon did not create its socket in 30 s"; }
+answers=$( {
+    printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"arm","version":"1"}}}'
+    printf '%s\n' '{"jsonrpc":"2.0","method":"notifications/initialized"}'
+    printf '%s\n' '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"get_sites_health","arguments":{}}}'
+    sleep 10
+} | timeout 60 env -i "$QEMU" "$BIN" connect --socket "$run_dir/mcp.sock" || true)
+echo "$answers" | grep -q '"id":1,"result":{"protocolVersion"' || { kill "$daemon_pid"; fail "no initialize answer through connect: $answers"; }
+echo "$answers" | grep -q '"id":2,"result":{"content"' || { kill "$daemon_pid"; fail "no tools/call answer through connect: $answers"; }
+echo "$answers" | grep -q '"isError":true' && { kill "$daemon_pid"; fail "the tool call failed: $answers"; }
+kill -TERM "$daemon_pid"
+code=0
+wait "$daemon_pid" || code=$?
+[ "$code" = 0 ] || { cat "$run_dir/daemon.err" >&2; fail "the daemon exited $code on SIGTERM"; }
+[ ! -e "$run_dir/mcp.sock" ] || fail "the daemon left its socket behind"
+rm -rf "$run_dir"
 
 step "arm64 .deb: $deb"
 [ "$(dpkg-deb -f "$deb" Architecture)" = arm64 ] || fail "$deb is not Architecture: arm64"
