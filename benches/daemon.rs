@@ -10,7 +10,7 @@
 //! Figures: the daemon's idle RSS, its RSS with `--sessions` (100) idle sessions and so the cost
 //! of one, calls/s and round-trip p50/p99 of `get_device_list` at 8 calls in flight through each
 //! way in, `connect`'s own peak RSS and the latency it adds over the bare socket. Each is
-//! compared with its budget (README "Performance"); a miss is flagged, never a failure.
+//! compared with its budget (docs/performance.md); a miss is flagged, never a failure.
 //!
 //! Under `cargo test` (no `--bench` argument) it runs every phase briefly against the debug
 //! binary and asserts that every call succeeded and every figure was measured: a smoke test of

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmark behind README "Performance", in one command:
+# The benchmark behind docs/performance.md, in one command:
 #
 #   benches/run.sh [PROFILE] [extra arguments for benches/mcp.rs, e.g. --workers 8]
 #

@@ -30,7 +30,7 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 /// upstream request at a time, so this bounds the calls in flight: at Central's ~100 ms per
 /// request, 8 workers allow ~80 calls/s (the ≥ 75 calls/s budget at 8 calls in flight; 4 allowed
 /// ~40). A worker costs ~13 KiB of RSS idle and ~90 KiB once it has served requests (its stack
-/// and allocator cache), measured by `benches/mcp.rs` (README "Performance").
+/// and allocator cache), measured by `benches/mcp.rs` (docs/performance.md).
 pub const DEFAULT_HTTP_WORKERS: usize = 8;
 
 /// Central clusters by their short name, as in HPE's published server list.

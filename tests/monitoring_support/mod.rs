@@ -22,7 +22,7 @@ pub fn read(rel: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
 }
 
-/// Gauges the server exports (the README's Monitoring section).
+/// Gauges the server exports (docs/operations.md, Monitoring).
 pub const GAUGES: &[&str] = &[
     "token_expiry_buffer_seconds",
     "circuit_breaker_state",
