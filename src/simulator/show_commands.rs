@@ -227,8 +227,10 @@ fn poll(state: &State, req: &SimRequest, params: &Params) -> HandlerResult {
         .tasks
         .poll(id, family, &d.serial_number, op, now_unix_ms())
         .ok_or_else(|| not_found(format!("Async operation task not found: {id}")))?;
-    let list: Vec<String> = t.body["commands"]
-        .as_array()
+    let list: Vec<String> = t
+        .body
+        .get("commands")
+        .and_then(|c| c.as_array())
         .into_iter()
         .flatten()
         .filter_map(|c| c.as_str().map(str::to_string))

@@ -196,7 +196,7 @@ async fn catalogue(
 /// Cuts `text` to [`MAX_OUTPUT_CHARS`] characters.
 fn bounded(text: &str) -> (String, bool) {
     match text.char_indices().nth(MAX_OUTPUT_CHARS) {
-        Some((at, _)) => (text[..at].to_string(), true),
+        Some((at, _)) => (text.get(..at).unwrap_or(text).to_string(), true),
         None => (text.to_string(), false),
     }
 }

@@ -124,8 +124,8 @@ pub fn list(registry: &Registry, enabled: &BTreeSet<Toolset>) -> CallToolResult 
         .collect();
     let off: Vec<&str> = toolsets
         .iter()
-        .filter(|t| t["enabled"] == false)
-        .filter_map(|t| t["name"].as_str())
+        .filter(|t| t.get("enabled") == Some(&serde_json::Value::Bool(false)))
+        .filter_map(|t| t.get("name").and_then(serde_json::Value::as_str))
         .collect();
     let summary = if off.is_empty() {
         format!("{} toolsets, all enabled.", toolsets.len())
