@@ -480,96 +480,13 @@ async fn actions_have_visible_effects_and_valid_requests() {
     assert!(back, "the gateway came back ONLINE");
 
     // Every POST matches troubleshooting.json (path, method, body schema).
-    let spec = load_spec();
+    let api = spec::troubleshooting();
     let sent = posts(&sim);
     assert!(sent.len() >= 4, "{sent:?}");
     for e in &sent {
-        check_against_spec(&spec, e);
+        spec::check_request(&api, e);
     }
     client.cancel().await.unwrap();
-}
-
-fn load_spec() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/central-api/openapi/troubleshooting.json"
-    );
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    serde_json::from_str(&text).expect("the spec is JSON")
-}
-
-fn resolve<'a>(spec: &'a Value, v: &'a Value) -> &'a Value {
-    match v.get("$ref").and_then(Value::as_str) {
-        Some(r) => {
-            let mut node = spec;
-            for part in r.trim_start_matches("#/").split('/') {
-                node = &node[part];
-            }
-            resolve(spec, node)
-        }
-        None => v,
-    }
-}
-
-/// The request's path matches a POST template of the spec, and its body the request schema
-/// (required fields, property types, no fields the schema does not list, no body where the
-/// spec takes none).
-fn check_against_spec(spec: &Value, e: &JournalEntry) {
-    let paths = spec["paths"].as_object().unwrap();
-    let parts: Vec<&str> = e.path.split('/').collect();
-    let (_, op) = paths
-        .iter()
-        .find(|(template, item)| {
-            let t: Vec<&str> = template.split('/').collect();
-            item.get("post").is_some()
-                && t.len() == parts.len()
-                && t.iter()
-                    .zip(&parts)
-                    .all(|(a, b)| a.starts_with('{') || a == b)
-        })
-        .unwrap_or_else(|| panic!("no POST in troubleshooting.json for {}", e.path));
-    let op = &op["post"];
-    let schema = op["requestBody"]["content"]["application/json"]["schema"].clone();
-    let body: Option<Value> = e
-        .body
-        .as_deref()
-        .filter(|b| !b.trim().is_empty())
-        .map(|b| serde_json::from_str(b).expect("JSON body"));
-    if schema.is_null() {
-        assert!(
-            body.as_ref().is_none_or(|b| b == &json!({})),
-            "{}: the spec takes no body, sent {body:?}",
-            e.path
-        );
-        return;
-    }
-    let schema = resolve(spec, &schema);
-    let body = body.unwrap_or_else(|| panic!("{}: the spec requires a body", e.path));
-    let props = schema["properties"].as_object().expect("properties");
-    for r in schema["required"].as_array().into_iter().flatten() {
-        assert!(
-            body.get(r.as_str().unwrap()).is_some(),
-            "{}: required {r} missing in {body}",
-            e.path
-        );
-    }
-    for (k, v) in body.as_object().expect("object body") {
-        let p = resolve(
-            spec,
-            props
-                .get(k)
-                .unwrap_or_else(|| panic!("{}: field {k} not in the spec", e.path)),
-        );
-        let ok = match p["type"].as_str() {
-            Some("array") => v.is_array(),
-            Some("string") => v.is_string(),
-            Some("boolean") => v.is_boolean(),
-            Some("integer") => v.is_i64() || v.is_u64(),
-            Some("number") => v.is_number(),
-            _ => true,
-        };
-        assert!(ok, "{}: {k} = {v} is not a {}", e.path, p["type"]);
-    }
 }
 
 /// A client that declares elicitation and answers every request with `action`.

@@ -25,34 +25,6 @@ fn online(sim: &SimulatorHandle, t: DeviceType, switch_type: Option<&str>) -> De
     })
 }
 
-fn load_spec() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/central-api/openapi/troubleshooting.json"
-    );
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    serde_json::from_str(&text).expect("the spec is JSON")
-}
-
-/// A troubleshooting request's path and method match a template of the spec.
-fn assert_documented(spec: &Value, e: &JournalEntry) {
-    let method = e.method.to_ascii_lowercase();
-    let parts: Vec<&str> = e.path.split('/').collect();
-    let found = spec["paths"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .any(|(template, item)| {
-            let t: Vec<&str> = template.split('/').collect();
-            item.get(&method).is_some()
-                && t.len() == parts.len()
-                && t.iter()
-                    .zip(&parts)
-                    .all(|(a, b)| a.starts_with('{') || a == b)
-        });
-    assert!(found, "no {} {} in troubleshooting.json", e.method, e.path);
-}
-
 fn troubleshooting(sim: &SimulatorHandle) -> Vec<JournalEntry> {
     api_requests(sim)
         .into_iter()
@@ -132,9 +104,9 @@ async fn list_device_tasks_lists_the_tasks_a_test_started() {
             )
         )
     );
-    let spec = load_spec();
+    let api = spec::troubleshooting();
     for e in troubleshooting(&sim) {
-        assert_documented(&spec, &e);
+        spec::check_request(&api, &e);
     }
     client.cancel().await.unwrap();
 }
@@ -143,7 +115,7 @@ async fn list_device_tasks_lists_the_tasks_a_test_started() {
 async fn list_device_tasks_finds_the_family_of_switches_and_gateways() {
     let sim = simulator();
     let client = session(&sim, &[]).await;
-    let spec = load_spec();
+    let api = spec::troubleshooting();
     for (device, family) in [
         (online(&sim, DeviceType::Switch, Some("cx")), "cx"),
         (online(&sim, DeviceType::Switch, Some("pvos")), "aos-s"),
@@ -169,7 +141,7 @@ async fn list_device_tasks_finds_the_family_of_switches_and_gateways() {
                 device.serial_number
             )
         );
-        assert_documented(&spec, &ts[0]);
+        spec::check_request(&api, &ts[0]);
     }
     client.cancel().await.unwrap();
 }
@@ -233,7 +205,7 @@ fn posts(sim: &SimulatorHandle) -> Vec<JournalEntry> {
 async fn run_show_commands_checks_the_catalogue_posts_and_polls_per_family() {
     let sim = simulator();
     let client = session(&sim, &[]).await;
-    let spec = load_spec();
+    let api = spec::troubleshooting();
     for (device, family, command, expect) in [
         (
             online(&sim, DeviceType::AccessPoint, None),
@@ -307,7 +279,7 @@ async fn run_show_commands_checks_the_catalogue_posts_and_polls_per_family() {
                 .any(|e| e.path.contains("/showCommands/async-operations/"))
         );
         for e in &ts {
-            assert_documented(&spec, e);
+            spec::check_request(&api, e);
         }
     }
 

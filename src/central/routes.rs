@@ -250,6 +250,83 @@ pub const GATEWAY_DISCONNECT_MAC: Route = Route::post(
 pub const GATEWAY_DISCONNECT_ALL: Route =
     Route::post("/network-troubleshooting/v1/gateways/{serial-number}/disconnectClientAll");
 
+/// `POST /network-troubleshooting/v1/{device-type}/{serial-number}/getArpTable` (aps, aos-s, gateways; async: 202 +
+/// location).
+pub const GET_ARP_TABLE: Route =
+    Route::post("/network-troubleshooting/v1/{device-type}/{serial-number}/getArpTable");
+/// `GET …/getArpTable/async-operations/{task-id}`.
+pub const GET_ARP_TABLE_RESULT: Route = Route::get(
+    "/network-troubleshooting/v1/{device-type}/{serial-number}/getArpTable/async-operations/{task-id}",
+);
+/// `POST /network-troubleshooting/v1/{device-type}/{serial-number}/nslookup` (aps; async: 202 +
+/// location).
+pub const NSLOOKUP: Route =
+    Route::post("/network-troubleshooting/v1/{device-type}/{serial-number}/nslookup");
+/// `GET …/nslookup/async-operations/{task-id}`.
+pub const NSLOOKUP_RESULT: Route = Route::get(
+    "/network-troubleshooting/v1/{device-type}/{serial-number}/nslookup/async-operations/{task-id}",
+);
+/// `POST /network-troubleshooting/v1/{device-type}/{serial-number}/http` (aps, cx, gateways; async: 202 +
+/// location).
+pub const HTTP_TEST: Route =
+    Route::post("/network-troubleshooting/v1/{device-type}/{serial-number}/http");
+/// `GET …/http/async-operations/{task-id}`.
+pub const HTTP_TEST_RESULT: Route = Route::get(
+    "/network-troubleshooting/v1/{device-type}/{serial-number}/http/async-operations/{task-id}",
+);
+/// `POST /network-troubleshooting/v1/{device-type}/{serial-number}/https` (aps, gateways; async: 202 +
+/// location).
+pub const HTTPS_TEST: Route =
+    Route::post("/network-troubleshooting/v1/{device-type}/{serial-number}/https");
+/// `GET …/https/async-operations/{task-id}`.
+pub const HTTPS_TEST_RESULT: Route = Route::get(
+    "/network-troubleshooting/v1/{device-type}/{serial-number}/https/async-operations/{task-id}",
+);
+/// `POST /network-troubleshooting/v1/{device-type}/{serial-number}/tcp` (aps; async: 202 +
+/// location).
+pub const TCP_TEST: Route =
+    Route::post("/network-troubleshooting/v1/{device-type}/{serial-number}/tcp");
+/// `GET …/tcp/async-operations/{task-id}`.
+pub const TCP_TEST_RESULT: Route = Route::get(
+    "/network-troubleshooting/v1/{device-type}/{serial-number}/tcp/async-operations/{task-id}",
+);
+/// `POST /network-troubleshooting/v1/{device-type}/{serial-number}/aaa` (aps, cx; async: 202 +
+/// location).
+pub const AAA_TEST: Route =
+    Route::post("/network-troubleshooting/v1/{device-type}/{serial-number}/aaa");
+/// `GET …/aaa/async-operations/{task-id}`.
+pub const AAA_TEST_RESULT: Route = Route::get(
+    "/network-troubleshooting/v1/{device-type}/{serial-number}/aaa/async-operations/{task-id}",
+);
+/// `POST /network-troubleshooting/v1/{device-type}/{serial-number}/speedtest` (aps; async: 202 +
+/// location).
+pub const SPEEDTEST: Route =
+    Route::post("/network-troubleshooting/v1/{device-type}/{serial-number}/speedtest");
+/// `GET …/speedtest/async-operations/{task-id}`.
+pub const SPEEDTEST_RESULT: Route = Route::get(
+    "/network-troubleshooting/v1/{device-type}/{serial-number}/speedtest/async-operations/{task-id}",
+);
+/// `POST /network-troubleshooting/v1/{device-type}/{serial-number}/iperf` (gateways; async: 202 +
+/// location).
+pub const IPERF: Route =
+    Route::post("/network-troubleshooting/v1/{device-type}/{serial-number}/iperf");
+/// `GET …/iperf/async-operations/{task-id}`.
+pub const IPERF_RESULT: Route = Route::get(
+    "/network-troubleshooting/v1/{device-type}/{serial-number}/iperf/async-operations/{task-id}",
+);
+/// `POST /network-troubleshooting/v1/{device-type}/{serial-number}/pingSweep` (gateways; async: 202 +
+/// location).
+pub const PING_SWEEP: Route =
+    Route::post("/network-troubleshooting/v1/{device-type}/{serial-number}/pingSweep");
+/// `GET …/pingSweep/async-operations/{task-id}`.
+pub const PING_SWEEP_RESULT: Route = Route::get(
+    "/network-troubleshooting/v1/{device-type}/{serial-number}/pingSweep/async-operations/{task-id}",
+);
+/// `POST /network-troubleshooting/v1/{device-type}/{serial-number}/locate` (aps, cx, aos-s;
+/// 202 without a location: the locator LED blinks).
+pub const LOCATE: Route =
+    Route::post("/network-troubleshooting/v1/{device-type}/{serial-number}/locate");
+
 /// Every route above, for documentation and label pre-initialisation.
 pub const ALL: &[Route] = &[
     SITES_HEALTH,
@@ -284,6 +361,10 @@ pub const ALL: &[Route] = &[
     EVENTS,
     FIRMWARE_DETAILS,
     THREATS,
+    LIST_TASKS,
+    SHOW_COMMAND_CATALOGUE,
+    SHOW_COMMANDS,
+    SHOW_COMMANDS_RESULT,
     PING,
     PING_RESULT,
     TRACEROUTE,
@@ -301,6 +382,25 @@ pub const ALL: &[Route] = &[
     AP_DISCONNECT_ALL,
     GATEWAY_DISCONNECT_MAC,
     GATEWAY_DISCONNECT_ALL,
+    GET_ARP_TABLE,
+    GET_ARP_TABLE_RESULT,
+    NSLOOKUP,
+    NSLOOKUP_RESULT,
+    HTTP_TEST,
+    HTTP_TEST_RESULT,
+    HTTPS_TEST,
+    HTTPS_TEST_RESULT,
+    TCP_TEST,
+    TCP_TEST_RESULT,
+    AAA_TEST,
+    AAA_TEST_RESULT,
+    SPEEDTEST,
+    SPEEDTEST_RESULT,
+    IPERF,
+    IPERF_RESULT,
+    PING_SWEEP,
+    PING_SWEEP_RESULT,
+    LOCATE,
 ];
 
 #[cfg(test)]

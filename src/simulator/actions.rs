@@ -24,8 +24,10 @@ use super::journal::now_unix_ms;
 use super::response::{ApiError, SimResponse};
 use super::router::{HandlerResult, Params, Router, SimRequest};
 use super::state::State;
-use super::tasks::{Phase, Task};
-use super::troubleshooting::{bad_request, check_online, device, not_found, segments};
+use super::tasks::Phase;
+use super::troubleshooting::{
+    Finished, accept_task, bad_request, check_online, device, poll_task, segments,
+};
 
 /// Register the action routes.
 pub(crate) fn register(router: &mut Router) {
@@ -140,48 +142,25 @@ fn start_ports(state: &State, req: &SimRequest, _: &Params) -> HandlerResult {
             }
         }
     }
-    let task = Task {
-        id: state.tasks.next_id(),
-        device_type: device_type.to_string(),
-        serial: d.serial_number.clone(),
-        operation: op.to_string(),
-        unreachable: false,
-        body: json!({"ports": ports}),
-        start_ms: now,
-        end_ms: None,
-        phase: Phase::Initiated,
-    };
-    let reply = json!({
-        "location": task.location(),
-        "status": Phase::Initiated.api_name(),
-        "startTime": rfc3339_ms(task.start_ms),
-    });
-    state.tasks.insert(task);
-    Ok(SimResponse::json(202, &reply))
+    accept_task(state, req, d, json!({"ports": ports}), false)
 }
 
 /// `GET …/{poeBounce|portBounce|cableTest}/async-operations/{task-id}`.
 fn poll_ports(state: &State, req: &SimRequest, params: &Params) -> HandlerResult {
-    let (device_type, serial, op) = segments(req);
-    let d = device(state, device_type, serial)?;
-    let id = params.get("task-id").unwrap_or("");
-    let t = state
-        .tasks
-        .poll(id, device_type, &d.serial_number, op, now_unix_ms())
-        .ok_or_else(|| not_found(format!("Async operation task not found: {id}")))?;
-    let ports: Vec<String> = t
-        .body
-        .get("ports")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|p| p.as_str().map(str::to_string))
-        .collect();
-    let (progress, output) = match t.phase {
-        Phase::Initiated => (0, Value::Null),
-        Phase::Running => (50, Value::Null),
-        Phase::Failed | Phase::Completed => {
-            let results: Vec<Value> = if op == "cableTest" {
+    poll_task(
+        state,
+        req,
+        params,
+        |_, t, _| {
+            let ports: Vec<&str> = t
+                .body
+                .get("ports")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            let results: Vec<Value> = if t.operation == "cableTest" {
                 ports
                     .iter()
                     .map(|p| {
@@ -200,17 +179,13 @@ fn poll_ports(state: &State, req: &SimRequest, params: &Params) -> HandlerResult
                     .map(|p| json!({"port": p, "status": "Bounced"}))
                     .collect()
             };
-            (100, json!({"ports": ports, "results": results}))
-        }
-    };
-    Ok(SimResponse::ok(&json!({
-        "status": t.phase.api_name(),
-        "progressPercent": progress,
-        "startTime": rfc3339_ms(t.start_ms),
-        "endTime": t.end_ms.map(rfc3339_ms),
-        "output": output,
-        "failReason": null,
-    })))
+            Finished {
+                output: json!({"ports": ports, "results": results}),
+                raw: None,
+            }
+        },
+        |_| (String::new(), String::new()),
+    )
 }
 
 /// `POST …/{reboot|rebootSwarm}` → 202; the device (or swarm) reboots.

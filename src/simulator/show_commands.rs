@@ -10,13 +10,13 @@
 use hyper::Method;
 use serde_json::{Value, json};
 
-use super::data::{Device, rfc3339_ms};
-use super::journal::now_unix_ms;
+use super::data::Device;
 use super::response::{ApiError, SimResponse};
 use super::router::{HandlerResult, Params, Router, SimRequest};
 use super::state::State;
-use super::tasks::{Phase, Task};
-use super::troubleshooting::{bad_request, check_online, device, not_found, segments};
+use super::troubleshooting::{
+    Finished, accept_task, bad_request, check_online, device, poll_task, segments,
+};
 
 /// Register the catalogue, start and poll routes of every device type.
 pub(crate) fn register(router: &mut Router) {
@@ -149,28 +149,11 @@ fn check_body(body: &[u8]) -> Result<Vec<String>, ApiError> {
 
 /// `POST …/showCommands` → 202 with the task location.
 fn start(state: &State, req: &SimRequest, _: &Params) -> HandlerResult {
-    let (family, serial, op) = segments(req);
+    let (family, serial, _) = segments(req);
     let d = device(state, family, serial)?;
     let list = check_body(&req.body)?;
     check_online(state, d)?;
-    let task = Task {
-        id: state.tasks.next_id(),
-        device_type: family.to_string(),
-        serial: d.serial_number.clone(),
-        operation: op.to_string(),
-        unreachable: false,
-        body: json!({"commands": list}),
-        start_ms: now_unix_ms(),
-        end_ms: None,
-        phase: Phase::Initiated,
-    };
-    let reply = json!({
-        "location": task.location(),
-        "status": Phase::Initiated.api_name(),
-        "startTime": rfc3339_ms(task.start_ms),
-    });
-    state.tasks.insert(task);
-    Ok(SimResponse::json(202, &reply))
+    accept_task(state, req, d, json!({"commands": list}), false)
 }
 
 /// Canned CLI output of `command` on `d`.
@@ -220,46 +203,28 @@ fn output(family: &str, command: &str, d: &Device) -> String {
 
 /// `GET …/showCommands/async-operations/{task-id}` — advances the task one step.
 fn poll(state: &State, req: &SimRequest, params: &Params) -> HandlerResult {
-    let (family, serial, op) = segments(req);
-    let d = device(state, family, serial)?;
-    let id = params.get("task-id").unwrap_or("");
-    let t = state
-        .tasks
-        .poll(id, family, &d.serial_number, op, now_unix_ms())
-        .ok_or_else(|| not_found(format!("Async operation task not found: {id}")))?;
-    let list: Vec<String> = t
-        .body
-        .get("commands")
-        .and_then(|c| c.as_array())
-        .into_iter()
-        .flatten()
-        .filter_map(|c| c.as_str().map(str::to_string))
-        .collect();
-    let (progress, out) = match t.phase {
-        Phase::Initiated => (0, Value::Null),
-        Phase::Running => (50, Value::Null),
-        Phase::Completed | Phase::Failed => (
-            100,
-            json!({
-                "commands": list,
-                "results": list
-                    .iter()
-                    .map(|c| json!({"command": c, "output": output(family, c, d)}))
-                    .collect::<Vec<_>>(),
-            }),
-        ),
-    };
-    let status = if t.phase == Phase::Failed {
-        Phase::Completed.api_name()
-    } else {
-        t.phase.api_name()
-    };
-    Ok(SimResponse::ok(&json!({
-        "status": status,
-        "progressPercent": progress,
-        "startTime": rfc3339_ms(t.start_ms),
-        "endTime": t.end_ms.map(rfc3339_ms),
-        "output": out,
-        "failReason": null,
-    })))
+    poll_task(
+        state,
+        req,
+        params,
+        |_, t, d| {
+            let list: Vec<&str> = t
+                .body
+                .get("commands")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            let results: Vec<Value> = list
+                .iter()
+                .map(|c| json!({"command": c, "output": output(&t.device_type, c, d)}))
+                .collect();
+            Finished {
+                output: json!({"commands": list, "results": results}),
+                raw: None,
+            }
+        },
+        |_| (String::new(), String::new()),
+    )
 }

@@ -104,15 +104,20 @@ pub(crate) fn device<'d>(
 
 /// The type of a body field.
 #[derive(Clone, Copy)]
-enum Kind {
+pub(crate) enum Kind {
+    /// A string.
     Text,
+    /// A boolean.
     Flag,
+    /// An integer within the bounds.
     Int(i64, i64),
+    /// A number within the bounds.
     Num(f64, f64),
+    /// One of these strings.
     OneOf(&'static [&'static str]),
 }
 
-use Kind::{Flag, Int, Num, OneOf, Text};
+pub(crate) use Kind::{Flag, Int, Num, OneOf, Text};
 
 const COUNT: (&str, Kind) = ("count", Int(1, 100));
 const SIZE: (&str, Kind) = ("packetSize", Int(10, 2000));
@@ -188,8 +193,31 @@ fn schema(device_type: &str, op: &str) -> &'static [(&'static str, Kind)] {
     }
 }
 
-/// Validate a request body against `fields`; the message names the first problem.
+/// Validate a ping or traceroute body against `fields`: a non-blank `destination` without
+/// spaces is required.
 fn validate(body: &[u8], fields: &[(&str, Kind)]) -> Result<Map<String, Value>, ApiError> {
+    let map = check_fields(body, fields, &[])?;
+    match map.get("destination").and_then(Value::as_str) {
+        Some(d) if !d.trim().is_empty() && d.len() <= 255 && !d.contains(char::is_whitespace) => {
+            Ok(map)
+        }
+        Some(_) => Err(bad_request(
+            "Validation errors - destination must be a host name or IP address",
+        )),
+        None => Err(bad_request(
+            "Validation errors - destination must not be blank",
+        )),
+    }
+}
+
+/// Validate a request body against `fields` (name and type of every field the spec lists)
+/// with the `required` ones present and, when strings, not blank; the message names the first
+/// problem. An empty body is `{}`.
+pub(crate) fn check_fields(
+    body: &[u8],
+    fields: &[(&str, Kind)],
+    required: &[&str],
+) -> Result<Map<String, Value>, ApiError> {
     let err = |m: String| bad_request(format!("Validation errors - {m}"));
     let value: Value = if body.iter().all(u8::is_ascii_whitespace) {
         Value::Object(Map::new())
@@ -249,17 +277,20 @@ fn validate(body: &[u8], fields: &[(&str, Kind)]) -> Result<Map<String, Value>, 
             return Err(err(format!("{name} must be {what}")));
         }
     }
-    match map.get("destination").and_then(Value::as_str) {
-        Some(d) if !d.trim().is_empty() && d.len() <= 255 && !d.contains(char::is_whitespace) => {
-            Ok(map)
+    for name in required {
+        match map.get(*name) {
+            None => return Err(err(format!("{name} is required"))),
+            Some(Value::String(v)) if v.trim().is_empty() => {
+                return Err(err(format!("{name} must not be blank")));
+            }
+            Some(_) => {}
         }
-        Some(_) => Err(err("destination must be a host name or IP address".into())),
-        None => Err(err("destination must not be blank".into())),
     }
+    Ok(map)
 }
 
 /// Unreachable by construction: `*.invalid` or 192.0.2.0/24.
-fn unreachable(destination: &str) -> bool {
+pub(crate) fn unreachable(destination: &str) -> bool {
     destination.to_ascii_lowercase().ends_with(".invalid")
         || destination
             .parse::<Ipv4Addr>()
@@ -272,28 +303,12 @@ fn start_test(state: &State, req: &SimRequest, _: &Params) -> HandlerResult {
     let d = device(state, device_type, serial)?;
     let body = validate(&req.body, schema(device_type, op))?;
     check_online(state, d)?;
-    let destination = body
-        .get("destination")
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    let task = Task {
-        id: state.tasks.next_id(),
-        device_type: device_type.to_string(),
-        serial: d.serial_number.clone(),
-        operation: op.to_string(),
-        unreachable: unreachable(destination),
-        body: Value::Object(body),
-        start_ms: now_unix_ms(),
-        end_ms: None,
-        phase: Phase::Initiated,
-    };
-    let reply = json!({
-        "location": task.location(),
-        "status": Phase::Initiated.api_name(),
-        "startTime": rfc3339_ms(task.start_ms),
-    });
-    state.tasks.insert(task);
-    Ok(SimResponse::json(202, &reply))
+    let unreachable = unreachable(
+        body.get("destination")
+            .and_then(Value::as_str)
+            .unwrap_or(""),
+    );
+    accept_task(state, req, d, Value::Object(body), unreachable)
 }
 
 /// 409 `Device offline` when the device is offline, or rebooting after an action.
@@ -310,8 +325,91 @@ pub(crate) fn check_online(state: &State, d: &Device) -> Result<(), ApiError> {
     .with_field("serviceName", "Troubleshooting"))
 }
 
+/// Create a task for `d` running the request's operation with `body` and answer 202 with its
+/// `location` (every asynchronous troubleshooting POST ends here). `unreachable` makes the task
+/// end FAILED.
+pub(crate) fn accept_task(
+    state: &State,
+    req: &SimRequest,
+    d: &Device,
+    body: Value,
+    unreachable: bool,
+) -> HandlerResult {
+    let (device_type, _, op) = segments(req);
+    let task = Task {
+        id: state.tasks.next_id(),
+        device_type: device_type.to_string(),
+        serial: d.serial_number.clone(),
+        operation: op.to_string(),
+        unreachable,
+        body,
+        start_ms: now_unix_ms(),
+        end_ms: None,
+        phase: Phase::Initiated,
+    };
+    let reply = json!({
+        "location": task.location(),
+        "status": Phase::Initiated.api_name(),
+        "startTime": rfc3339_ms(task.start_ms),
+    });
+    state.tasks.insert(task);
+    Ok(SimResponse::json(202, &reply))
+}
+
+/// What a finished task reports.
+pub(crate) struct Finished {
+    /// The `output` object.
+    pub(crate) output: Value,
+    /// The CLI text, sent as `rawOutput` when the body asked for it.
+    pub(crate) raw: Option<String>,
+}
+
+/// `GET …/{operation}/async-operations/{task-id}`: advance the task one step and answer the
+/// result envelope; `finish` builds the output of a COMPLETED task. A FAILED task (unreachable)
+/// reports `fail_reason` and, when asked, `fail_raw` as its raw output.
+pub(crate) fn poll_task(
+    state: &State,
+    req: &SimRequest,
+    params: &Params,
+    finish: impl FnOnce(&State, &Task, &Device) -> Finished,
+    failed: impl FnOnce(&Task) -> (String, String),
+) -> HandlerResult {
+    let (device_type, serial, op) = segments(req);
+    let d = device(state, device_type, serial)?;
+    let id = params.get("task-id").unwrap_or("");
+    let t = state
+        .tasks
+        .poll(id, device_type, &d.serial_number, op, now_unix_ms())
+        .ok_or_else(|| not_found(format!("Async operation task not found: {id}")))?;
+    let want_raw = t.body.get("includeRawOutput").and_then(Value::as_bool) == Some(true);
+    let (progress, output, raw, fail): (u8, Value, Option<String>, Value) = match t.phase {
+        Phase::Initiated => (0, Value::Null, None, Value::Null),
+        Phase::Running => (50, Value::Null, None, Value::Null),
+        Phase::Failed => {
+            let (reason, raw) = failed(&t);
+            (100, Value::Null, Some(raw), json!(reason))
+        }
+        Phase::Completed => {
+            let f = finish(state, &t, d);
+            (100, f.output, f.raw, Value::Null)
+        }
+    };
+    let mut body = json!({
+        "status": t.phase.api_name(),
+        "progressPercent": progress,
+        "startTime": rfc3339_ms(t.start_ms),
+        "endTime": t.end_ms.map(rfc3339_ms),
+        "output": output,
+        "failReason": fail,
+    });
+    if want_raw && let (Some(raw), Value::Object(m)) = (raw, &mut body) {
+        m.insert("rawOutput".into(), json!(raw));
+    }
+    Ok(SimResponse::ok(&body))
+}
+
 /// The address a destination resolves to.
-fn resolve(destination: &str) -> String {
+pub(crate) fn resolve(destination: &str) -> String {
     match destination.parse::<Ipv4Addr>() {
         Ok(ip) => ip.to_string(),
         Err(_) => format!(
@@ -469,51 +567,36 @@ fn traceroute_output(state: &State, t: &Task, d: &Device) -> (Value, String) {
 
 /// `GET …/{ping|traceroute}/async-operations/{task-id}` — advances the task one step.
 fn poll_test(state: &State, req: &SimRequest, params: &Params) -> HandlerResult {
-    let (device_type, serial, op) = segments(req);
-    let d = device(state, device_type, serial)?;
-    let id = params.get("task-id").unwrap_or("");
-    let t = state
-        .tasks
-        .poll(id, device_type, &d.serial_number, op, now_unix_ms())
-        .ok_or_else(|| not_found(format!("Async operation task not found: {id}")))?;
-    let want_raw = t.body.get("includeRawOutput").and_then(Value::as_bool) == Some(true);
-    let dest = t
-        .body
-        .get("destination")
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    let (progress, output, raw, fail): (u8, Value, Option<String>, Value) = match t.phase {
-        Phase::Initiated => (0, Value::Null, None, Value::Null),
-        Phase::Running => (50, Value::Null, None, Value::Null),
-        Phase::Failed => (
-            100,
-            Value::Null,
-            Some(format!(
-                "\nCOMMAND={op} {dest}\n{dest}: Destination host unreachable\n"
-            )),
-            json!(format!("Destination host unreachable: {dest}")),
-        ),
-        Phase::Completed => {
-            let (out, raw) = if op == "ping" {
-                ping_output(&t, d)
+    poll_task(
+        state,
+        req,
+        params,
+        |state, t, d| {
+            let (output, raw) = if t.operation == "ping" {
+                ping_output(t, d)
             } else {
-                traceroute_output(state, &t, d)
+                traceroute_output(state, t, d)
             };
-            (100, out, Some(raw), Value::Null)
-        }
-    };
-    let mut body = json!({
-        "status": t.phase.api_name(),
-        "progressPercent": progress,
-        "startTime": rfc3339_ms(t.start_ms),
-        "endTime": t.end_ms.map(rfc3339_ms),
-        "output": output,
-        "failReason": fail,
-    });
-    if want_raw && let (Some(raw), Value::Object(m)) = (raw, &mut body) {
-        m.insert("rawOutput".into(), json!(raw));
-    }
-    Ok(SimResponse::ok(&body))
+            Finished {
+                output,
+                raw: Some(raw),
+            }
+        },
+        |t| {
+            let dest = t
+                .body
+                .get("destination")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            (
+                format!("Destination host unreachable: {dest}"),
+                format!(
+                    "\nCOMMAND={} {dest}\n{dest}: Destination host unreachable\n",
+                    t.operation
+                ),
+            )
+        },
+    )
 }
 
 /// `GET /network-troubleshooting/v1/{type}/{serial-number}/list-tasks` — a JSON array of

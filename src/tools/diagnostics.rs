@@ -106,6 +106,33 @@ pub enum Operation {
     /// CLI `show` commands (run_show_commands).
     #[serde(rename = "showCommands")]
     ShowCommands,
+    /// ARP table of the device.
+    #[serde(rename = "getArpTable")]
+    GetArpTable,
+    /// DNS lookup from an access point.
+    #[serde(rename = "nslookup")]
+    Nslookup,
+    /// HTTP reachability test.
+    #[serde(rename = "http")]
+    Http,
+    /// HTTPS reachability test.
+    #[serde(rename = "https")]
+    Https,
+    /// TCP port reachability test.
+    #[serde(rename = "tcp")]
+    Tcp,
+    /// RADIUS authentication test.
+    #[serde(rename = "aaa")]
+    Aaa,
+    /// Throughput test of an access point against an iperf server.
+    #[serde(rename = "speedtest")]
+    Speedtest,
+    /// Throughput test of a gateway against an iperf server.
+    #[serde(rename = "iperf")]
+    Iperf,
+    /// Ping sweep over packet sizes (path MTU discovery).
+    #[serde(rename = "pingSweep")]
+    PingSweep,
 }
 
 impl Operation {
@@ -118,6 +145,15 @@ impl Operation {
             Operation::PortBounce => "portBounce",
             Operation::CableTest => "cableTest",
             Operation::ShowCommands => "showCommands",
+            Operation::GetArpTable => "getArpTable",
+            Operation::Nslookup => "nslookup",
+            Operation::Http => "http",
+            Operation::Https => "https",
+            Operation::Tcp => "tcp",
+            Operation::Aaa => "aaa",
+            Operation::Speedtest => "speedtest",
+            Operation::Iperf => "iperf",
+            Operation::PingSweep => "pingSweep",
         }
     }
 
@@ -129,6 +165,15 @@ impl Operation {
             "portBounce" => Some(Operation::PortBounce),
             "cableTest" => Some(Operation::CableTest),
             "showCommands" => Some(Operation::ShowCommands),
+            "getArpTable" => Some(Operation::GetArpTable),
+            "nslookup" => Some(Operation::Nslookup),
+            "http" => Some(Operation::Http),
+            "https" => Some(Operation::Https),
+            "tcp" => Some(Operation::Tcp),
+            "aaa" => Some(Operation::Aaa),
+            "speedtest" => Some(Operation::Speedtest),
+            "iperf" => Some(Operation::Iperf),
+            "pingSweep" => Some(Operation::PingSweep),
             _ => None,
         }
     }
@@ -142,6 +187,15 @@ impl Operation {
             Operation::PortBounce => routes::PORT_BOUNCE,
             Operation::CableTest => routes::CABLE_TEST,
             Operation::ShowCommands => routes::SHOW_COMMANDS,
+            Operation::GetArpTable => routes::GET_ARP_TABLE,
+            Operation::Nslookup => routes::NSLOOKUP,
+            Operation::Http => routes::HTTP_TEST,
+            Operation::Https => routes::HTTPS_TEST,
+            Operation::Tcp => routes::TCP_TEST,
+            Operation::Aaa => routes::AAA_TEST,
+            Operation::Speedtest => routes::SPEEDTEST,
+            Operation::Iperf => routes::IPERF,
+            Operation::PingSweep => routes::PING_SWEEP,
         }
     }
 
@@ -153,6 +207,15 @@ impl Operation {
             Operation::PortBounce => routes::PORT_BOUNCE_RESULT,
             Operation::CableTest => routes::CABLE_TEST_RESULT,
             Operation::ShowCommands => routes::SHOW_COMMANDS_RESULT,
+            Operation::GetArpTable => routes::GET_ARP_TABLE_RESULT,
+            Operation::Nslookup => routes::NSLOOKUP_RESULT,
+            Operation::Http => routes::HTTP_TEST_RESULT,
+            Operation::Https => routes::HTTPS_TEST_RESULT,
+            Operation::Tcp => routes::TCP_TEST_RESULT,
+            Operation::Aaa => routes::AAA_TEST_RESULT,
+            Operation::Speedtest => routes::SPEEDTEST_RESULT,
+            Operation::Iperf => routes::IPERF_RESULT,
+            Operation::PingSweep => routes::PING_SWEEP_RESULT,
         }
     }
 }
@@ -165,7 +228,8 @@ pub struct TaskHandle {
     pub device_type: DeviceKind,
     /// Serial number of the device running the test.
     pub serial: String,
-    /// ping, traceroute, poeBounce, portBounce or cableTest.
+    /// Central's operation path segment: ping, traceroute, showCommands, poeBounce, …
+    #[schemars(with = "String")]
     pub operation: Operation,
     /// Task id (a UUID), the last segment of `location`.
     pub task_id: String,
@@ -512,7 +576,8 @@ pub struct Hop {
 /// one shape whatever the device type.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct TestOutput {
-    /// ping or traceroute.
+    /// The operation: ping, traceroute, or the test a troubleshooting tool ran.
+    #[schemars(with = "String")]
     pub test: Operation,
     /// Device-type path segment: aps, cx, aos-s or gateways.
     pub device_type: DeviceKind,
@@ -622,12 +687,7 @@ impl TestOutput {
         match self.test {
             Operation::Ping => self.apply_ping(out),
             Operation::Traceroute => self.apply_traceroute(out),
-            Operation::PoeBounce
-            | Operation::PortBounce
-            | Operation::CableTest
-            | Operation::ShowCommands => {
-                self.action_output = Some(out.clone());
-            }
+            _ => self.action_output = Some(out.clone()),
         }
     }
 
@@ -783,12 +843,7 @@ impl ToolOutput for TestOutput {
                         path.join(" → ")
                     )
                 }
-                Operation::PoeBounce
-                | Operation::PortBounce
-                | Operation::CableTest
-                | Operation::ShowCommands => {
-                    format!("The {test} on {} completed.", self.device())
-                }
+                _ => format!("The {test} on {} completed.", self.device()),
             },
             "FAILED" => format!(
                 "The {test} from {} to {} FAILED: {}. Check the destination and the device's uplink; a failed test is a result, not a server error.",
@@ -946,20 +1001,41 @@ fn poll_error(e: ApiError, out: &TestOutput) -> ToolError {
     }
 }
 
-/// Starts `operation` on the device and waits for the result.
-async fn start_and_wait(
-    ctx: ToolContext,
-    kind: DeviceKind,
-    operation: Operation,
-    common: Common,
-    body: Value,
-) -> Result<TestOutput, ToolError> {
+/// One asynchronous troubleshooting task to start on a device and wait for.
+pub(crate) struct TaskRequest {
+    /// The device's troubleshooting family.
+    pub(crate) kind: DeviceKind,
+    /// What to run.
+    pub(crate) operation: Operation,
+    /// The device's serial.
+    pub(crate) serial: String,
+    /// The POST body; `None` for operations the spec gives no body.
+    pub(crate) body: Option<Value>,
+    /// What is tested, for the result and messages.
+    pub(crate) destination: Option<String>,
+    /// How long to wait for the result in all.
+    pub(crate) wait: Duration,
+    /// Keep Central's raw CLI output.
+    pub(crate) want_raw: bool,
+}
+
+/// Starts a task (`POST …/{operation}`, 202 + `location`), checks the location names that
+/// task, and polls it with progress and cancellation until it finishes or `wait` runs out.
+/// Every asynchronous troubleshooting tool goes through here.
+pub(crate) async fn run_task(ctx: &ToolContext, r: TaskRequest) -> Result<TestOutput, ToolError> {
     let started = Instant::now();
-    let serial = common.serial.clone();
-    let request = ApiRequest::new(operation.start_route())
+    let TaskRequest {
+        kind,
+        operation,
+        serial,
+        ..
+    } = r;
+    let mut request = ApiRequest::new(operation.start_route())
         .path(kind.segment())
-        .path(serial.clone())
-        .body(body);
+        .path(serial.clone());
+    if let Some(body) = r.body {
+        request = request.body(body);
+    }
     let deadline = ctx.central.deadline_from_now().min(ctx.deadline);
     let accepted = ctx
         .central
@@ -985,24 +1061,50 @@ async fn start_and_wait(
             ))
         })?;
     let status = fields::text(&accepted.body, "status").unwrap_or_else(|| "INITIATED".into());
-    let mut out = TestOutput::new(task, Some(common.destination.clone()), status);
+    let mut out = TestOutput::new(task, r.destination.clone(), status);
     out.started_at = fields::text(&accepted.body, "startTime");
+    let target = r
+        .destination
+        .map(|d| format!(" to {d}"))
+        .unwrap_or_default();
     ctx.report_progress(
         1.0,
         Some(100.0),
         format!(
-            "{} from {} {serial} to {} started (task {})",
+            "{} from {} {serial}{target} started (task {})",
             operation.segment(),
             kind.noun(),
-            common.destination,
             out.task.task_id
         ),
     )
     .await;
-    let remaining = common.timeout.saturating_sub(started.elapsed());
-    wait_for(&ctx, &mut out, remaining, false, common.include_raw_output).await?;
+    let remaining = r.wait.saturating_sub(started.elapsed());
+    wait_for(ctx, &mut out, remaining, false, r.want_raw).await?;
     out.elapsed_seconds = (started.elapsed().as_secs_f64() * 10.0).round() / 10.0;
     Ok(out)
+}
+
+/// Starts `operation` on the device and waits for the result.
+async fn start_and_wait(
+    ctx: ToolContext,
+    kind: DeviceKind,
+    operation: Operation,
+    common: Common,
+    body: Value,
+) -> Result<TestOutput, ToolError> {
+    run_task(
+        &ctx,
+        TaskRequest {
+            kind,
+            operation,
+            serial: common.serial,
+            body: Some(body),
+            destination: Some(common.destination),
+            wait: common.timeout,
+            want_raw: common.include_raw_output,
+        },
+    )
+    .await
 }
 
 fn start_error(e: ApiError, kind: DeviceKind, operation: Operation, serial: &str) -> ToolError {

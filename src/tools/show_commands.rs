@@ -14,7 +14,7 @@ use serde_json::json;
 use tokio::time::Instant;
 
 use super::args::{self, Validate};
-use super::diagnostics::{self, DeviceKind, MAX_DURATION, TaskHandle, TestOutput};
+use super::diagnostics::{self, DeviceKind, MAX_DURATION, Operation, TaskHandle, TaskRequest};
 use super::fields;
 use super::{ToolContext, ToolError, ToolInfo, ToolOutput, ToolSpec, Toolset, actions};
 use crate::central::{ApiRequest, routes};
@@ -230,42 +230,19 @@ async fn run(ctx: ToolContext, a: RunShowCommandsArgs) -> Result<RunShowCommands
             )));
         }
     }
-    let request = ApiRequest::new(routes::SHOW_COMMANDS)
-        .path(kind.segment())
-        .path(a.serial.clone())
-        .body(json!({"commands": a.commands}));
-    let accepted = ctx.call(request).await.map_err(|e| match e.status() {
-        Some(409) => ToolError::Explained {
-            message: format!(
-                "The {} {} cannot run show commands now: it is offline or busy. Check its status with get_device_list and retry when it is online",
-                kind.noun(),
-                a.serial
-            ),
-            source: Box::new(e),
+    let out = diagnostics::run_task(
+        &ctx,
+        TaskRequest {
+            kind,
+            operation: Operation::ShowCommands,
+            serial: a.serial.clone(),
+            body: Some(json!({"commands": a.commands})),
+            destination: None,
+            wait: wait.saturating_sub(started.elapsed()),
+            want_raw: false,
         },
-        _ => ToolError::api(format!("Starting show commands on {} {}", kind.noun(), a.serial))(e),
-    })?;
-    let location = fields::text(&accepted.body, "location").unwrap_or_default();
-    let task = TaskHandle::parse_location(&location, ctx.central.base_url())
-        .ok()
-        .filter(|t| t.device_type == kind && t.serial == a.serial)
-        .ok_or_else(|| {
-            ToolError::Unexpected(format!(
-                "Central accepted the show commands on {} {} but returned an unexpected task location {location:?}; it was not polled",
-                kind.noun(),
-                a.serial
-            ))
-        })?;
-    let status = fields::text(&accepted.body, "status").unwrap_or_else(|| "INITIATED".into());
-    let mut out = TestOutput::new(task, None, status);
-    ctx.report_progress(
-        1.0,
-        Some(100.0),
-        format!("show commands on {} {} started", kind.noun(), a.serial),
     )
-    .await;
-    let remaining = wait.saturating_sub(started.elapsed());
-    diagnostics::wait_for(&ctx, &mut out, remaining, false, false).await?;
+    .await?;
     let results = out
         .action_output
         .as_ref()

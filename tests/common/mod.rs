@@ -233,3 +233,4 @@ where
 
 pub mod daemon;
 pub mod receiver;
+pub mod spec;
