@@ -30,7 +30,7 @@ use super::troubleshooting::{
 };
 
 /// Register the action routes.
-pub(crate) fn register(router: &mut Router) {
+pub(crate) fn register(router: &mut Router<State>) {
     const PORTS: [&str; 8] = [
         "/network-troubleshooting/v1/cx/{serial-number}/poeBounce",
         "/network-troubleshooting/v1/aos-s/{serial-number}/poeBounce",

@@ -16,14 +16,11 @@ use serde_json::{Value, json};
 use super::data::DeviceType;
 use super::faults::FaultSpec;
 use super::response::{ApiError, SimResponse};
-use super::router::{HandlerResult, Params, Router, SimRequest};
+use super::router::{ADMIN_PREFIX, HandlerResult, Params, Router, SimRequest};
 use super::state::State;
 
-/// Path prefix of every admin endpoint.
-pub(crate) const ADMIN_PREFIX: &str = "/_simulator";
-
 /// Register the admin routes.
-pub(crate) fn register(router: &mut Router) {
+pub(crate) fn register(router: &mut Router<State>) {
     router
         .add(Method::GET, "/_simulator/journal", journal)
         .add(Method::DELETE, "/_simulator/journal", clear_journal)

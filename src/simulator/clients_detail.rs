@@ -21,7 +21,7 @@ use super::state::State;
 use super::views;
 
 /// Register the client routes.
-pub(crate) fn register(router: &mut Router) {
+pub(crate) fn register(router: &mut Router<State>) {
     router
         .add(
             Method::GET,

@@ -24,7 +24,7 @@ use super::sort::{parse_sort, sort_by_keys};
 use super::state::State;
 
 /// Register the event routes.
-pub(crate) fn register(router: &mut Router) {
+pub(crate) fn register(router: &mut Router<State>) {
     router
         .add(Method::GET, "/network-troubleshooting/v1/events", events)
         .add(

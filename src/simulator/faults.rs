@@ -29,7 +29,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// The path of the token endpoint (the `token-*` modes apply only to it).
-const TOKEN_PATH: &str = super::auth::TOKEN_PATH;
+const TOKEN_PATH: &str = super::tokens::TOKEN_PATH;
 
 /// Every accepted form, quoted in parse errors.
 pub const FAULT_FORMS: &str = "accepted: comma-separated rules MODE[@/path-prefix][#N] where MODE is \
@@ -303,7 +303,7 @@ impl FaultRule {
                         format!("the scope {prefix:?} must be a path prefix starting with /"),
                     ));
                 }
-                if prefix.starts_with(super::admin::ADMIN_PREFIX) {
+                if prefix.starts_with(super::router::ADMIN_PREFIX) {
                     return Err(bad(text, "the /_simulator admin routes cannot be faulted"));
                 }
                 if mode.is_token_mode() && !TOKEN_PATH.starts_with(prefix) {

@@ -16,7 +16,7 @@ use super::router::{HandlerResult, Params, Router, SimRequest};
 use super::state::State;
 
 /// Register the routes.
-pub(crate) fn register(router: &mut Router) {
+pub(crate) fn register(router: &mut Router<State>) {
     router
         .add(
             Method::GET,

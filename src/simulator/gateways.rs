@@ -20,7 +20,7 @@ use super::state::State;
 const GW_TYPE: &str = "network-monitoring/gateway-monitoring";
 
 /// Register the gateway and cluster routes.
-pub(crate) fn register(router: &mut Router) {
+pub(crate) fn register(router: &mut Router<State>) {
     router
         .add(Method::GET, "/network-monitoring/v1/gateways", gateways)
         .add(

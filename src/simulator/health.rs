@@ -16,7 +16,7 @@ use super::state::State;
 use super::views::{self, Buckets, bucketize, client_bucket, device_bucket};
 
 /// Register the health routes.
-pub(crate) fn register(router: &mut Router) {
+pub(crate) fn register(router: &mut Router<State>) {
     router
         .add(
             Method::GET,

@@ -14,7 +14,7 @@ use super::router::{HandlerResult, Params, Router, SimRequest};
 use super::state::State;
 
 /// Register the inventory route.
-pub(crate) fn register(router: &mut Router) {
+pub(crate) fn register(router: &mut Router<State>) {
     router.add(
         Method::GET,
         "/network-monitoring/v1/device-inventory",

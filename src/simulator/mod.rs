@@ -67,12 +67,15 @@
 
 mod actions;
 mod admin;
+mod api;
 mod auth;
 mod body;
 mod clients_detail;
+mod config;
 mod data;
 mod effects;
 mod events;
+mod fault_state;
 mod faults;
 mod gateway_ports;
 mod gateways;
@@ -98,6 +101,7 @@ mod switch_more;
 mod switches;
 mod tasks;
 mod threats;
+mod tokens;
 mod trends;
 mod troubleshooting;
 mod views;
@@ -106,10 +110,10 @@ mod wireless;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
 
 use tokio::sync::oneshot;
 
+pub use config::SimulatorConfig;
 pub use data::{
     Client, ClientStatus, ConnectionType, Dataset, Device, DeviceStatus, DeviceType, Radio, Site,
     Wlan,
@@ -118,37 +122,6 @@ pub use faults::{FAULT_FORMS, FaultMode, FaultRule, FaultSpec, FaultSpecError, R
 pub use journal::JournalEntry;
 
 use state::State;
-
-/// How the simulator is started.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SimulatorConfig {
-    /// Seed of the generated dataset (default 42). Same seed ⇒ same data and responses.
-    pub seed: u64,
-    /// Lifetime of issued bearer tokens, reported as `expires_in` (default 7200 s).
-    pub token_lifetime: Duration,
-    /// Client id accepted by the token endpoint (default `sim-client-id`).
-    pub client_id: String,
-    /// Client secret accepted by the token endpoint (default `sim-client-secret`).
-    pub client_secret: String,
-    /// Faults to inject from the start (default: none).
-    pub faults: FaultSpec,
-    /// How long a device rebooted by an action stays OFFLINE (then it is ONLINE again), and a
-    /// bounced port down (default 10 s).
-    pub action_duration: Duration,
-}
-
-impl Default for SimulatorConfig {
-    fn default() -> Self {
-        Self {
-            seed: 42,
-            token_lifetime: Duration::from_secs(7200),
-            client_id: "sim-client-id".to_string(),
-            client_secret: "sim-client-secret".to_string(),
-            faults: FaultSpec::none(),
-            action_duration: Duration::from_secs(10),
-        }
-    }
-}
 
 /// Why the simulator could not start.
 #[derive(Debug, thiserror::Error)]
@@ -207,7 +180,7 @@ impl Simulator {
             tokio::net::TcpListener::from_std(std_listener).map_err(setup)?
         };
 
-        let state = Arc::new(State::new(config));
+        let state = Arc::new(api::state(config));
         let (shutdown_tx, shutdown_rx) = oneshot::channel();
         let thread_state = state.clone();
         let thread = std::thread::Builder::new()
@@ -250,7 +223,7 @@ impl SimulatorHandle {
 
     /// URL of the OAuth2 token endpoint, e.g. `http://127.0.0.1:41234/as/token.oauth2`.
     pub fn token_url(&self) -> String {
-        format!("{}{}", self.base_url(), auth::TOKEN_PATH)
+        format!("{}{}", self.base_url(), tokens::TOKEN_PATH)
     }
 
     /// The client id the token endpoint accepts.

@@ -19,7 +19,7 @@ use super::state::State;
 use super::views;
 
 /// Register the monitoring routes.
-pub(crate) fn register(router: &mut Router) {
+pub(crate) fn register(router: &mut Router<State>) {
     router
         .add(
             Method::GET,
@@ -316,7 +316,7 @@ mod tests {
     }
 
     fn state() -> State {
-        State::new(SimulatorConfig::default())
+        crate::simulator::api::state(SimulatorConfig::default())
     }
 
     #[test]

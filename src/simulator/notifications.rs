@@ -19,7 +19,7 @@ use super::sort::{parse_sort, sort_by_keys};
 use super::state::State;
 
 /// Register the notification routes.
-pub(crate) fn register(router: &mut Router) {
+pub(crate) fn register(router: &mut Router<State>) {
     router.add(Method::GET, "/network-notifications/v1/alerts", alerts);
 }
 

@@ -12,13 +12,16 @@ use hyper::Method;
 use percent_encoding::percent_decode_str;
 
 use super::response::{ApiError, SimResponse};
-use super::state::State;
+
+/// Path prefix of every admin endpoint.
+pub(crate) const ADMIN_PREFIX: &str = "/_simulator";
 
 /// What a handler returns.
 pub(crate) type HandlerResult = Result<SimResponse, ApiError>;
 
-/// A route handler: plain function over the shared state, the request and its path captures.
-pub(crate) type Handler = fn(&State, &SimRequest, &Params) -> HandlerResult;
+/// A route handler: plain function over the shared state `S`, the request and its path
+/// captures. (`S` is the simulator's `State`; the table does not need to know it.)
+pub(crate) type Handler<S> = fn(&S, &SimRequest, &Params) -> HandlerResult;
 
 /// A request, fully read and decoded.
 #[derive(Debug, Clone)]
@@ -143,22 +146,22 @@ enum Segment {
 }
 
 /// One entry of the route table.
-#[derive(Debug, Clone)]
-pub(crate) struct Route {
+#[derive(Debug)]
+pub(crate) struct Route<S> {
     /// Method served.
     pub(crate) method: Method,
     /// Path template, e.g. `/network-monitoring/v1/aps/{serial-number}` (also a good metric label).
     pub(crate) template: &'static str,
     segments: Vec<Segment>,
     /// The handler.
-    pub(crate) handler: Handler,
+    pub(crate) handler: Handler<S>,
 }
 
 /// Outcome of looking a request up in the table.
 #[derive(Debug)]
-pub(crate) enum Match<'r> {
+pub(crate) enum Match<'r, S> {
     /// A route serves this method and path.
-    Found(&'r Route, Params),
+    Found(&'r Route<S>, Params),
     /// The path exists but not for this method; the methods it accepts.
     MethodNotAllowed(Vec<&'static str>),
     /// No route has this path.
@@ -166,15 +169,15 @@ pub(crate) enum Match<'r> {
 }
 
 /// A route table: method + path template → handler.
-#[derive(Debug, Default)]
-pub(crate) struct Router {
-    routes: Vec<Route>,
+#[derive(Debug)]
+pub(crate) struct Router<S> {
+    routes: Vec<Route<S>>,
 }
 
-impl Router {
+impl<S> Router<S> {
     /// An empty table.
     pub(crate) fn new() -> Self {
-        Self::default()
+        Self { routes: Vec::new() }
     }
 
     /// Add a route. When two templates match the same path, the one with more literal segments
@@ -183,7 +186,7 @@ impl Router {
         &mut self,
         method: Method,
         template: &'static str,
-        handler: Handler,
+        handler: Handler<S>,
     ) -> &mut Self {
         let segments = template
             .trim_matches('/')
@@ -206,8 +209,8 @@ impl Router {
     }
 
     /// Look up `method` on the decoded path `segments`.
-    pub(crate) fn find(&self, method: &Method, segments: &[String]) -> Match<'_> {
-        let mut best: Option<(&Route, Params, usize)> = None;
+    pub(crate) fn find(&self, method: &Method, segments: &[String]) -> Match<'_, S> {
+        let mut best: Option<(&Route<S>, Params, usize)> = None;
         let mut allowed: Vec<&'static str> = Vec::new();
         for route in &self.routes {
             let Some((params, literals)) = match_template(&route.segments, segments) else {
@@ -232,7 +235,7 @@ impl Router {
     }
 
     /// Every route, in the order added.
-    pub(crate) fn routes(&self) -> &[Route] {
+    pub(crate) fn routes(&self) -> &[Route<S>] {
         &self.routes
     }
 }
@@ -272,11 +275,11 @@ fn match_template(template: &[Segment], segments: &[String]) -> Option<(Params, 
 mod tests {
     use super::*;
 
-    fn h_a(_: &State, _: &SimRequest, _: &Params) -> HandlerResult {
+    fn h_a(_: &(), _: &SimRequest, _: &Params) -> HandlerResult {
         Ok(SimResponse::empty(200))
     }
 
-    fn h_b(_: &State, _: &SimRequest, _: &Params) -> HandlerResult {
+    fn h_b(_: &(), _: &SimRequest, _: &Params) -> HandlerResult {
         Ok(SimResponse::empty(201))
     }
 
@@ -284,7 +287,7 @@ mod tests {
         split_path(p)
     }
 
-    fn table() -> Router {
+    fn table() -> Router<()> {
         let mut r = Router::new();
         r.add(
             Method::GET,

@@ -171,8 +171,8 @@ async fn handle(
         return to_hyper(resp);
     }
 
-    let bearer_valid = inject::is_bearer_path(&raw_path)
-        && auth::bearer_token(&sim_req)
+    let bearer_valid = super::tokens::is_bearer_path(&raw_path)
+        && super::tokens::bearer_token(&sim_req)
             .is_some_and(|t| state.tokens().is_valid(t, std::time::Instant::now()));
     let Some(mode) = state.faults.decide(&raw_path, bearer_valid) else {
         let resp = dispatch(&state, &sim_req, None);
@@ -238,11 +238,11 @@ pub(crate) fn dispatch(
     req: &SimRequest,
     token_lifetime: Option<std::time::Duration>,
 ) -> SimResponse {
-    let monitored = inject::is_bearer_path(&req.raw_path);
+    let monitored = super::tokens::is_bearer_path(&req.raw_path);
     let result = if monitored {
         auth::require_bearer(state, req).and_then(|()| route(state, req, &state.routes))
     } else if let Some(lifetime) = token_lifetime
-        .filter(|_| req.method == hyper::Method::POST && req.raw_path == auth::TOKEN_PATH)
+        .filter(|_| req.method == hyper::Method::POST && req.raw_path == super::tokens::TOKEN_PATH)
     {
         auth::token_with_lifetime(state, req, lifetime)
     } else {
@@ -259,7 +259,7 @@ pub(crate) fn dispatch(
 fn route(
     state: &State,
     req: &SimRequest,
-    table: &super::router::Router,
+    table: &super::router::Router<State>,
 ) -> Result<SimResponse, ApiError> {
     match table.find(&req.method, &req.segments) {
         Match::Found(route, params) => (route.handler)(state, req, &params),

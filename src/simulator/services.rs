@@ -15,7 +15,7 @@ use super::router::{HandlerResult, Params, Router, SimRequest};
 use super::state::State;
 
 /// Register the services routes.
-pub(crate) fn register(router: &mut Router) {
+pub(crate) fn register(router: &mut Router<State>) {
     router.add(
         Method::GET,
         "/network-services/v1/firmware-details",

@@ -19,7 +19,7 @@ use super::troubleshooting::{
 };
 
 /// Register the catalogue, start and poll routes of every device type.
-pub(crate) fn register(router: &mut Router) {
+pub(crate) fn register(router: &mut Router<State>) {
     const CATALOGUE: [&str; 4] = [
         "/network-troubleshooting/v1/aps/{serial-number}/show-commands",
         "/network-troubleshooting/v1/cx/{serial-number}/show-commands",

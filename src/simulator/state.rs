@@ -2,19 +2,15 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use super::SimulatorConfig;
-use super::auth::TokenStore;
+use super::config::SimulatorConfig;
 use super::data::Dataset;
-use super::inject::Faults;
+use super::fault_state::Faults;
 use super::journal::Journal;
 use super::ratelimit::RateWindow;
 use super::response::DebugIds;
 use super::router::Router;
-use super::{
-    actions, admin, auth, clients_detail, effects, events, gateway_ports, gateways, health,
-    inventory, monitoring, notifications, services, show_commands, switch_more, switches, tasks,
-    threats, trends, troubleshooting, wireless,
-};
+use super::tokens::TokenStore;
+use super::{effects, tasks};
 
 /// Everything a request handler may need. Shared behind an `Arc`.
 #[derive(Debug)]
@@ -34,9 +30,9 @@ pub(crate) struct State {
     /// The active fault-injection rules.
     pub(crate) faults: Faults,
     /// The API routes (token endpoint and Central services).
-    pub(crate) routes: Router,
+    pub(crate) routes: Router<State>,
     /// The `/_simulator/*` routes.
-    pub(crate) admin: Router,
+    pub(crate) admin: Router<State>,
     /// Troubleshooting tasks (ping, traceroute, bounces, cable tests) and their state.
     pub(crate) tasks: tasks::TaskStore,
     /// What device actions changed (rebooting devices, bounced ports, disconnected clients).
@@ -45,31 +41,14 @@ pub(crate) struct State {
 
 impl State {
     /// Build the state: generate the dataset (as of the start of the current UTC hour) and the
-    /// route tables.
-    pub(crate) fn new(config: SimulatorConfig) -> Self {
+    /// route tables `routes` (the API) and `admin` (`/_simulator/*`).
+    pub(crate) fn new(
+        config: SimulatorConfig,
+        routes: Router<State>,
+        admin: Router<State>,
+    ) -> Self {
         let snapshot = super::data::hour_start(super::journal::now_unix_ms());
         let dataset = Arc::new(Dataset::generate_at(config.seed, snapshot));
-        let mut routes = Router::new();
-        auth::register(&mut routes);
-        monitoring::register(&mut routes);
-        health::register(&mut routes);
-        inventory::register(&mut routes);
-        switches::register(&mut routes);
-        switch_more::register(&mut routes);
-        gateways::register(&mut routes);
-        gateway_ports::register(&mut routes);
-        services::register(&mut routes);
-        clients_detail::register(&mut routes);
-        wireless::register(&mut routes);
-        trends::register(&mut routes);
-        notifications::register(&mut routes);
-        events::register(&mut routes);
-        threats::register(&mut routes);
-        troubleshooting::register(&mut routes);
-        actions::register(&mut routes);
-        show_commands::register(&mut routes);
-        let mut admin_routes = Router::new();
-        admin::register(&mut admin_routes);
         Self {
             tokens: Mutex::new(TokenStore::new(config.seed)),
             debug_ids: DebugIds::new(config.seed),
@@ -78,7 +57,7 @@ impl State {
             faults: Faults::new(config.seed, config.faults.clone()),
             dataset,
             routes,
-            admin: admin_routes,
+            admin,
             tasks: tasks::TaskStore::new(config.seed),
             effects: effects::Effects::new(config.action_duration),
             config,

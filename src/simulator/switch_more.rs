@@ -19,7 +19,7 @@ use super::switches::{find_switch, switch_role, trends};
 use super::trends::{around, instants, reporting, trend_window};
 
 /// Register the routes.
-pub(crate) fn register(router: &mut Router) {
+pub(crate) fn register(router: &mut Router<State>) {
     router
         .add(
             Method::GET,

@@ -19,7 +19,7 @@ use super::sort::sort_json;
 use super::state::State;
 
 /// Register the switch routes.
-pub(crate) fn register(router: &mut Router) {
+pub(crate) fn register(router: &mut Router<State>) {
     router
         .add(Method::GET, "/network-monitoring/v1/switches", switches)
         .add(

@@ -17,7 +17,7 @@ use super::router::{HandlerResult, Params, Query, Router, SimRequest};
 use super::state::State;
 
 /// Register the threat route.
-pub(crate) fn register(router: &mut Router) {
+pub(crate) fn register(router: &mut Router<State>) {
     router
         .add(Method::GET, "/network-monitoring/v1alpha1/threats", threats)
         .add(

@@ -19,7 +19,7 @@ use super::router::{HandlerResult, Params, Query, Router, SimRequest};
 use super::state::State;
 
 /// Register the trend routes.
-pub(crate) fn register(router: &mut Router) {
+pub(crate) fn register(router: &mut Router<State>) {
     router
         .add(
             Method::GET,

@@ -26,7 +26,7 @@ use super::state::State;
 use super::tasks::{Phase, Task};
 
 /// Register the troubleshooting routes (exact templates per device type and operation).
-pub(crate) fn register(router: &mut Router) {
+pub(crate) fn register(router: &mut Router<State>) {
     const START: [&str; 8] = [
         "/network-troubleshooting/v1/aps/{serial-number}/ping",
         "/network-troubleshooting/v1/aps/{serial-number}/traceroute",

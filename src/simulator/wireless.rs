@@ -20,7 +20,7 @@ use super::sort::parse_sort;
 use super::state::State;
 
 /// Register the wireless routes.
-pub(crate) fn register(router: &mut Router) {
+pub(crate) fn register(router: &mut Router<State>) {
     router
         .add(Method::GET, "/network-monitoring/v1/wlans", wlans)
         .add(

@@ -26,95 +26,15 @@ use tracing_subscriber::registry::LookupSpan;
 
 use super::export::{Encoder, Endpoint, Exporter};
 use super::ids;
+use super::metrics;
+use super::redact::cut;
 use super::spans::{FinishedSpan, Session, SpanKind, SpanLayer, SpanRecord, SpanSink};
 use crate::config::{AnalyticsSettings, LangSmithSettings, Secret};
 
-/// Counter of runs not delivered to LangSmith (label `reason`).
-pub const DROPPED_METRIC: &str = "analytics_dropped_total";
-/// Counter of runs delivered to LangSmith.
-pub const SENT_METRIC: &str = "analytics_runs_sent_total";
-/// What a redacted value is replaced with.
-pub const REDACTED: &str = "[redacted]";
-/// Longest string argument sent (in characters); longer ones are cut and marked.
-const MAX_STRING: usize = 1000;
-/// Deepest nesting of arguments sent.
-const MAX_DEPTH: usize = 16;
 /// Longest error text sent (in characters).
 const MAX_ERROR: usize = 4000;
 /// Runs per `POST /runs/batch`.
 const MAX_BATCH: usize = 100;
-
-/// Applies the argument policy: `ARUBA_ANALYTICS_ARGS` and `ARUBA_ANALYTICS_REDACT`.
-#[derive(Debug, Clone)]
-pub struct Redactor {
-    send_arguments: bool,
-    keys: Vec<String>,
-}
-
-impl Redactor {
-    /// The policy of `settings`.
-    pub fn new(settings: &AnalyticsSettings) -> Redactor {
-        Redactor {
-            send_arguments: settings.send_arguments,
-            keys: settings
-                .redact
-                .iter()
-                .map(|k| k.to_ascii_lowercase())
-                .collect(),
-        }
-    }
-
-    /// What LangSmith may see of `arguments`: `None` when arguments are off, otherwise a copy
-    /// where every value under a key containing a redacted substring (case-insensitive, at any
-    /// depth) is `"[redacted]"`, long strings are cut and deep nesting is cut off.
-    pub fn apply(&self, arguments: &Map<String, Value>) -> Option<Value> {
-        self.send_arguments
-            .then(|| Value::Object(self.object(arguments, 0)))
-    }
-
-    fn secret_key(&self, key: &str) -> bool {
-        let key = key.to_ascii_lowercase();
-        self.keys.iter().any(|k| key.contains(k.as_str()))
-    }
-
-    fn object(&self, map: &Map<String, Value>, depth: usize) -> Map<String, Value> {
-        map.iter()
-            .map(|(k, v)| {
-                let value = if self.secret_key(k) {
-                    Value::from(REDACTED)
-                } else {
-                    self.value(v, depth + 1)
-                };
-                (k.clone(), value)
-            })
-            .collect()
-    }
-
-    fn value(&self, value: &Value, depth: usize) -> Value {
-        if depth > MAX_DEPTH {
-            return Value::from("[truncated: nested too deep]");
-        }
-        match value {
-            Value::Object(map) => Value::Object(self.object(map, depth)),
-            Value::Array(items) => Value::Array(
-                items
-                    .iter()
-                    .map(|item| self.value(item, depth + 1))
-                    .collect(),
-            ),
-            Value::String(s) => Value::from(cut(s, MAX_STRING)),
-            other => other.clone(),
-        }
-    }
-}
-
-/// `text` cut to `max` characters, marked when cut.
-fn cut(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        None => text.to_string(),
-        Some((end, _)) => format!("{}… [truncated]", &text[..end]),
-    }
-}
 
 /// Keeps a tool call's arguments (redacted per the policy) on its `tool_call` span for the
 /// LangSmith run's `inputs`. They go into the span's extensions, never into a field, so no log
@@ -188,8 +108,8 @@ impl LangSmith {
             name: "LangSmith",
             url: format!("{}/runs/batch", settings.endpoint.trim_end_matches('/')),
             headers,
-            dropped_metric: DROPPED_METRIC,
-            sent_metric: SENT_METRIC,
+            dropped_metric: metrics::ANALYTICS_DROPPED,
+            sent_metric: metrics::ANALYTICS_RUNS_SENT,
             queue: analytics.queue_size,
             max_batch: MAX_BATCH,
             interval: analytics.flush_interval,
@@ -430,6 +350,7 @@ impl RunEncoder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::telemetry::redact::{REDACTED, Redactor};
     use crate::telemetry::spans::tests::{capture, contract_spans};
 
     fn redactor(extra: &[&str], send: bool) -> Redactor {

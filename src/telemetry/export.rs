@@ -84,35 +84,6 @@ pub struct Exporter<T> {
     dropped_metric: &'static str,
 }
 
-/// Why items were dropped (the `reason` label).
-pub const DROP_REASONS: &[&str] = &["queue_full", "send_failed", "rejected"];
-
-/// Describes the exporters' counters and creates them at 0 (called when the Prometheus recorder
-/// is installed, whether or not an exporter runs, so a dashboard never sees them missing).
-pub fn describe_and_preinitialise() {
-    use super::{analytics, otlp};
-    metrics::describe_counter!(
-        analytics::DROPPED_METRIC,
-        "LangSmith runs not delivered, by reason (queue_full, send_failed, rejected)."
-    );
-    metrics::describe_counter!(
-        analytics::SENT_METRIC,
-        "LangSmith runs delivered (POST /runs/batch answered 2xx or 409)."
-    );
-    metrics::describe_counter!(
-        otlp::DROPPED_METRIC,
-        "OTLP spans not delivered, by reason (queue_full, send_failed, rejected)."
-    );
-    metrics::describe_counter!(otlp::SENT_METRIC, "OTLP spans delivered.");
-    for dropped in [analytics::DROPPED_METRIC, otlp::DROPPED_METRIC] {
-        for reason in DROP_REASONS {
-            metrics::counter!(dropped, "reason" => *reason).absolute(0);
-        }
-    }
-    metrics::counter!(analytics::SENT_METRIC).absolute(0);
-    metrics::counter!(otlp::SENT_METRIC).absolute(0);
-}
-
 impl<T: Send + 'static> Exporter<T> {
     /// Starts the exporter thread for `endpoint` with `encoder`.
     pub fn start<E>(endpoint: Endpoint, encoder: E) -> std::io::Result<Exporter<T>>

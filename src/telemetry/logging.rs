@@ -143,7 +143,8 @@ fn insert_ids(line: &mut String, json: bool, trace_id: &str, span_id: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::telemetry::analytics::{Redactor, attach_arguments};
+    use crate::telemetry::analytics::attach_arguments;
+    use crate::telemetry::redact::Redactor;
     use crate::telemetry::spans::tests::Collect;
     use crate::telemetry::spans::{Session, SpanSink};
     use std::sync::{Arc, Mutex};

@@ -177,7 +177,7 @@ pub fn install(
     metrics::set_global_recorder(recorder)?;
     describe();
     preinitialise(endpoints, tools);
-    crate::telemetry::export::describe_and_preinitialise();
+    describe_exporters();
     Ok(handle)
 }
 
@@ -429,6 +429,43 @@ pub fn record_tool_call(tool: &str, outcome: &'static str, elapsed: Duration) {
     counter!(MCP_TOOL_CALLS_TOTAL, "tool" => tool.clone(), "outcome" => outcome).increment(1);
     metrics::histogram!(MCP_TOOL_CALL_DURATION_SECONDS, "tool" => tool)
         .record(elapsed.as_secs_f64());
+}
+
+/// Counter of runs not delivered to LangSmith (label `reason`).
+pub const ANALYTICS_DROPPED: &str = "analytics_dropped_total";
+/// Counter of runs delivered to LangSmith.
+pub const ANALYTICS_RUNS_SENT: &str = "analytics_runs_sent_total";
+/// Counter of spans not delivered to the OTLP collector (label `reason`).
+pub const OTLP_SPANS_DROPPED: &str = "otlp_spans_dropped_total";
+/// Counter of spans delivered to the OTLP collector.
+pub const OTLP_SPANS_SENT: &str = "otlp_spans_sent_total";
+
+/// Why items were dropped (the `reason` label).
+pub const DROP_REASONS: &[&str] = &["queue_full", "send_failed", "rejected"];
+
+/// Describes the exporters' counters and creates them at 0 (called when the Prometheus recorder
+/// is installed, whether or not an exporter runs, so a dashboard never sees them missing).
+pub fn describe_exporters() {
+    metrics::describe_counter!(
+        ANALYTICS_DROPPED,
+        "LangSmith runs not delivered, by reason (queue_full, send_failed, rejected)."
+    );
+    metrics::describe_counter!(
+        ANALYTICS_RUNS_SENT,
+        "LangSmith runs delivered (POST /runs/batch answered 2xx or 409)."
+    );
+    metrics::describe_counter!(
+        OTLP_SPANS_DROPPED,
+        "OTLP spans not delivered, by reason (queue_full, send_failed, rejected)."
+    );
+    metrics::describe_counter!(OTLP_SPANS_SENT, "OTLP spans delivered.");
+    for dropped in [ANALYTICS_DROPPED, OTLP_SPANS_DROPPED] {
+        for reason in DROP_REASONS {
+            metrics::counter!(dropped, "reason" => *reason).absolute(0);
+        }
+    }
+    metrics::counter!(ANALYTICS_RUNS_SENT).absolute(0);
+    metrics::counter!(OTLP_SPANS_SENT).absolute(0);
 }
 
 #[cfg(test)]

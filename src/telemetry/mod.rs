@@ -8,7 +8,8 @@
 //! | [`process`] | the standard `process_*` metrics, read from `/proc` at scrape time |
 //! | [`http`] | the `/metrics`, `/healthz`, `/readyz` listener (bearer auth, TLS, limits) |
 //! | [`spans`] | bookkeeping of the `tool_call` / `central_request` / `token_refresh` spans |
-//! | [`analytics`] | LangSmith runs, argument redaction |
+//! | [`analytics`] | LangSmith runs |
+//! | [`redact`] | the argument policy: what exporters may see of tool arguments |
 //! | [`otlp`] | OTLP/HTTP JSON spans |
 //! | [`export`] | the exporters' bounded queue and background sender thread |
 //! | [`ids`] | UUIDv7, trace/span ids, RFC 3339 and `dotted_order` times |
@@ -25,6 +26,7 @@ pub mod logging;
 pub mod metrics;
 pub mod otlp;
 pub mod process;
+pub mod redact;
 pub mod spans;
 
 use std::sync::Arc;
@@ -88,7 +90,7 @@ impl Telemetry {
         let layer = (!sinks.is_empty()).then(|| {
             let redactor = langsmith
                 .as_ref()
-                .map(|_| Arc::new(analytics::Redactor::new(&config.analytics)));
+                .map(|_| Arc::new(redact::Redactor::new(&config.analytics)));
             spans::SpanLayer::new(sinks, session.clone(), otlp.is_some(), redactor)
         });
         logging::init_with(&config.log, layer);

@@ -15,13 +15,10 @@ use serde_json::{Value, json};
 
 use super::export::{Encoder, Endpoint, Exporter};
 use super::ids;
+use super::metrics;
 use super::spans::{FieldValue, FinishedSpan, SpanKind, SpanSink};
 use crate::config::{AnalyticsSettings, OtlpSettings};
 
-/// Counter of spans not delivered (label `reason`).
-pub const DROPPED_METRIC: &str = "otlp_spans_dropped_total";
-/// Counter of spans delivered.
-pub const SENT_METRIC: &str = "otlp_spans_sent_total";
 /// Spans per request (the OTel batch processor's default).
 const MAX_BATCH: usize = 512;
 
@@ -44,8 +41,8 @@ impl Otlp {
             name: "OTLP",
             url: settings.traces_endpoint.clone(),
             headers: settings.headers.clone(),
-            dropped_metric: DROPPED_METRIC,
-            sent_metric: SENT_METRIC,
+            dropped_metric: metrics::OTLP_SPANS_DROPPED,
+            sent_metric: metrics::OTLP_SPANS_SENT,
             queue: analytics.queue_size,
             max_batch: MAX_BATCH,
             interval: analytics.flush_interval,

@@ -311,7 +311,7 @@ pub struct SpanLayer {
     sinks: Vec<Arc<dyn SpanSink>>,
     session: Session,
     log_trace: bool,
-    pub(crate) redactor: Option<Arc<super::analytics::Redactor>>,
+    pub(crate) redactor: Option<Arc<super::redact::Redactor>>,
 }
 
 impl std::fmt::Debug for SpanLayer {
@@ -332,7 +332,7 @@ impl SpanLayer {
         sinks: Vec<Arc<dyn SpanSink>>,
         session: Session,
         log_trace: bool,
-        redactor: Option<Arc<super::analytics::Redactor>>,
+        redactor: Option<Arc<super::redact::Redactor>>,
     ) -> SpanLayer {
         SpanLayer {
             sinks,
