@@ -443,12 +443,9 @@ fn usable_steps<'a>(
     workflow: &'a Workflow,
     tools: &'a BTreeSet<String>,
 ) -> impl Iterator<Item = &'a Step> + 'a {
-    workflow
-        .steps
-        .iter()
-        .filter(move |s| {
-            s.tool.is_none_or(|t| tools.contains(t)) && s.also.iter().all(|t| tools.contains(*t))
-        })
+    workflow.steps.iter().filter(move |s| {
+        s.tool.is_none_or(|t| tools.contains(t)) && s.also.iter().all(|t| tools.contains(*t))
+    })
 }
 
 #[cfg(test)]
@@ -544,26 +541,39 @@ mod tests {
         let mut offered = every_tool();
         let args = json!({"ap": "AP-Lobby-1"});
         let with = text(&get("recover_unresponsive_ap", args.as_object(), &offered).unwrap());
-        assert!(with.contains("\n5. Power-cycle the AP with bounce_poe"), "{with}");
+        assert!(
+            with.contains("\n5. Power-cycle the AP with bounce_poe"),
+            "{with}"
+        );
         assert!(with.contains("\n6. Wait about three minutes"), "{with}");
         assert!(with.contains("Never set allow_uplink"), "{with}");
         assert!(with.contains("query \"AP-Lobby-1\""), "{with}");
         offered.remove("bounce_poe");
         let without = text(&get("recover_unresponsive_ap", args.as_object(), &offered).unwrap());
         assert!(!without.contains("bounce_poe"), "{without}");
-        assert!(!without.contains("Wait about"), "verify follows the bounce: {without}");
+        assert!(
+            !without.contains("Wait about"),
+            "verify follows the bounce: {without}"
+        );
         assert!(without.contains("\n4. Check PoE on that port"), "{without}");
 
         let args = json!({"switch": "SG12KW345", "port": "1/1/7"});
         let with = text(&get("check_switch_port", args.as_object(), &every_tool()).unwrap());
-        assert!(with.starts_with("Check port 1/1/7 of the switch SG12KW345."), "{with}");
+        assert!(
+            with.starts_with("Check port 1/1/7 of the switch SG12KW345."),
+            "{with}"
+        );
         assert!(with.contains("\n4. If the port is down"), "{with}");
         assert!(with.contains("link drops during the test"), "{with}");
         offered.remove("run_cable_test");
         let without = text(&get("check_switch_port", args.as_object(), &offered).unwrap());
         assert!(!without.contains("run_cable_test"), "{without}");
-        let e = get("check_switch_port", json!({"switch": "SG1"}).as_object(), &offered)
-            .unwrap_err();
+        let e = get(
+            "check_switch_port",
+            json!({"switch": "SG1"}).as_object(),
+            &offered,
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("\"port\""), "{e}");
     }
 

@@ -166,7 +166,11 @@ async fn action_steps_appear_only_when_actions_are_offered() {
             "{port}"
         );
         assert!(port.contains("get_switch_interfaces"), "{port}");
-        assert_eq!(port.contains("run_cable_test"), actions, "{extra:?}: {port}");
+        assert_eq!(
+            port.contains("run_cable_test"),
+            actions,
+            "{extra:?}: {port}"
+        );
         if actions {
             assert!(port.contains("link drops during the test"), "{port}");
         }
