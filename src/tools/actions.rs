@@ -60,7 +60,8 @@ const MAX_INTERFACE_PAGES: u64 = 10;
 pub struct ActionEnv {
     /// The server's guard rails (shared by every session).
     pub guard: Arc<ActionGuard>,
-    /// This MCP session's id.
+    /// This MCP session's id, or `stateless` for MCP 2026-07-28 requests (which have none):
+    /// what confirmation codes and pending elicitations are bound to.
     pub session: String,
     /// This call's id (logs).
     pub call_id: String,
