@@ -4,9 +4,13 @@
 //! 2. This binary is launched again as `serve`, pointed at the simulator through the environment
 //!    and a temporary `$CREDENTIALS_DIRECTORY` holding the simulator's client id and secret.
 //! 3. This process acts as an MCP client (rmcp) over the child's stdin/stdout: `initialize`,
-//!    `tools/list`, and a scripted series of tool calls, printing a readable transcript.
-//! 4. It prints the upstream requests the simulator received, and exits 0 only when every step
-//!    behaved as expected (errors included: the bad calls must fail the right way).
+//!    `tools/list`, and a scripted series of tool calls, printing a readable transcript. The
+//!    child runs with the device actions on (`ARUBA_ACTIONS=on`), so the script ends with a
+//!    guarded action: a reboot's preview (nothing sent), the confirmed call, and the AP OFFLINE in
+//!    the device list.
+//! 4. It prints the upstream requests the simulator received (exactly one action POST), and
+//!    exits 0 only when every step behaved as expected (errors included: the bad calls must fail
+//!    the right way).
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -41,9 +45,18 @@ pub fn run(seed: u64) -> Result<(), Failure> {
     let runtime = runtime()?;
     let outcome = runtime.block_on(session(&simulator, &credentials.path));
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
-    print_journal(&simulator);
+    let action_posts = print_journal(&simulator);
     drop(credentials);
     simulator.shutdown();
+    // The preview sent nothing; only the confirmed call reached Central.
+    let outcome = outcome.map(|failures| {
+        if action_posts == 1 {
+            failures
+        } else {
+            println!("  !! expected exactly one device-action POST, saw {action_posts}");
+            failures + 1
+        }
+    });
     match outcome {
         Ok(0) => {
             println!("\nDemo finished: every step behaved as expected.");
@@ -113,6 +126,9 @@ async fn session(
         .env("ARUBA_METRICS_ADDR", metrics_addr.to_string())
         .env("ARUBA_LOG", "error")
         .env("ARUBA_LOG_FORMAT", "text")
+        .env("ARUBA_ACTIONS", "on")
+        .env_remove("ARUBA_ACTIONS_CONFIRM")
+        .env_remove("ARUBA_ACTIONS_PER_MINUTE")
         .env_remove("ARUBA_ACCESS_TOKEN")
         .env_remove("ARUBA_TOOLSETS")
         .env_remove("ARUBA_TOOLS")
@@ -149,16 +165,20 @@ async fn session(
         .await
         .map_err(|e| Failure::Other(format!("demo: tools/list failed: {e}")))?;
     for t in &tools {
-        let read_only = t
-            .annotations
-            .as_ref()
-            .and_then(|a| a.read_only_hint)
-            .unwrap_or(false);
+        let hint = |f: fn(&rmcp::model::ToolAnnotations) -> Option<bool>| {
+            t.annotations.as_ref().and_then(f).unwrap_or(false)
+        };
+        let note = if hint(|a| a.read_only_hint) {
+            " (read-only)"
+        } else if hint(|a| a.destructive_hint) {
+            " (device action, confirmed per call)"
+        } else {
+            ""
+        };
         println!(
-            "← {:<22} {}{}",
+            "← {:<22} {}{note}",
             t.name,
-            t.title.as_deref().unwrap_or(""),
-            if read_only { " (read-only)" } else { "" }
+            t.title.as_deref().unwrap_or("")
         );
     }
 
@@ -245,6 +265,7 @@ async fn session(
     for s in &script {
         call(&peer, s, &mut failures).await?;
     }
+    guarded_action(&peer, &mut failures).await?;
     print_metrics_sample(metrics_addr).await;
 
     client
@@ -252,6 +273,104 @@ async fn session(
         .await
         .map_err(|e| Failure::Other(format!("demo: closing the session failed: {e}")))?;
     Ok(failures)
+}
+
+/// Counts a step that did not behave as expected, saying what was expected.
+fn expect(ok: bool, what: &str, failures: &mut usize) {
+    if !ok {
+        *failures += 1;
+        println!("  !! expected {what}");
+    }
+}
+
+/// A text field of `value`'s first device (`devices[0].<key>`).
+fn first_device<'a>(value: Option<&'a Value>, key: &str) -> Option<&'a str> {
+    value?
+        .get("devices")?
+        .as_array()?
+        .first()?
+        .get(key)?
+        .as_str()
+}
+
+/// The guarded action: reboot an online AP. The first call is a preview (nothing is sent to
+/// Central) with a single-use code; the same call plus the code runs it; the device list then
+/// shows the AP OFFLINE (the simulator's reboot lasts 10 s).
+async fn guarded_action(peer: &Peer<RoleClient>, failures: &mut usize) -> Result<(), Failure> {
+    println!("\n{RULE}\nA guarded device action (ARUBA_ACTIONS=on): preview, confirm, effect");
+    let online = call(
+        peer,
+        &step(
+            "An online access point",
+            "get_device_list",
+            json!({"device_type": "ACCESS_POINT", "status": "ONLINE", "limit": 1}),
+            false,
+        ),
+        failures,
+    )
+    .await?;
+    let Some(serial) = first_device(online.as_ref(), "serial_number").map(str::to_string) else {
+        expect(false, "an online access point", failures);
+        return Ok(());
+    };
+    let preview = call(
+        peer,
+        &step(
+            "Reboot it: the first call only previews (nothing is sent to Central)",
+            "reboot_device",
+            json!({"serial": serial}),
+            false,
+        ),
+        failures,
+    )
+    .await?;
+    let field = |v: Option<&Value>, key: &str| {
+        v.and_then(|v| v.get(key))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    expect(
+        field(preview.as_ref(), "stage").as_deref() == Some("preview"),
+        "a preview",
+        failures,
+    );
+    let Some(code) = field(preview.as_ref(), "confirmation") else {
+        expect(false, "a confirmation code in the preview", failures);
+        return Ok(());
+    };
+    let done = call(
+        peer,
+        &step(
+            "Confirmed: the same arguments plus the code (in real use, only once the user agreed)",
+            "reboot_device",
+            json!({"serial": serial, "confirmation": code}),
+            false,
+        ),
+        failures,
+    )
+    .await?;
+    expect(
+        field(done.as_ref(), "stage").as_deref() == Some("done"),
+        "the reboot accepted by Central",
+        failures,
+    );
+    let after = call(
+        peer,
+        &step(
+            "The effect: the AP is OFFLINE while it reboots",
+            "get_device_list",
+            json!({"filter": format!("serialNumber eq '{serial}'")}),
+            false,
+        ),
+        failures,
+    )
+    .await?;
+    expect(
+        first_device(after.as_ref(), "status") == Some("OFFLINE"),
+        "the AP OFFLINE in the device list",
+        failures,
+    );
+    Ok(())
 }
 
 /// Series worth showing from the server's `/metrics` after the script.
@@ -265,6 +384,7 @@ const METRICS_SAMPLE: &[&str] = &[
     "health_check_status ",
     "aruba_central_up ",
     "mcp_tool_calls_total{",
+    "mcp_actions_total{",
     "process_resident_memory_bytes ",
 ];
 
@@ -343,8 +463,13 @@ async fn call(
     Ok(result.structured_content)
 }
 
-fn print_journal(simulator: &SimulatorHandle) {
+/// Prints the simulator's journal; returns how many device-action POSTs it holds.
+fn print_journal(simulator: &SimulatorHandle) -> usize {
     let journal = simulator.journal();
+    let action_posts = journal
+        .iter()
+        .filter(|e| e.method == "POST" && e.path.starts_with("/network-troubleshooting/"))
+        .count();
     println!(
         "\n{RULE}\nUpstream requests the simulator received ({}):",
         journal.len()
@@ -370,4 +495,6 @@ fn print_journal(simulator: &SimulatorHandle) {
             entry.method, entry.path, entry.status
         );
     }
+    println!("Device-action POSTs: {action_posts} (the preview sent none)");
+    action_posts
 }

@@ -1,8 +1,10 @@
 //! MCP prompts: NOC workflows that tell the model which tools to call, in which order.
 //!
-//! Each prompt is a list of steps; a step names the tool it uses, and steps whose tool this
-//! server does not offer (narrowed by `ARUBA_TOOLSETS`/`ARUBA_TOOLS`, or hidden by
-//! `ARUBA_READ_ONLY`) are left out, so a prompt never sends the model to a tool it cannot call.
+//! Each prompt is a list of steps; a step names the tool it uses (and any other tool it relies
+//! on), and steps whose tools this server does not offer (narrowed by
+//! `ARUBA_TOOLSETS`/`ARUBA_TOOLS`, hidden by `ARUBA_READ_ONLY`, or device actions left off
+//! without `ARUBA_ACTIONS=on`) are left out, so a prompt never sends the model to a tool it
+//! cannot call.
 
 use std::collections::BTreeSet;
 
@@ -15,10 +17,12 @@ struct Arg {
     required: bool,
 }
 
-/// One step of a workflow: the tool it needs (if any) and the instruction text, in which
-/// `{name}` is replaced by the argument's value.
+/// One step of a workflow: the tool it needs (if any), other tools it relies on (e.g. a check
+/// that only makes sense after an action), and the instruction text, in which `{name}` is
+/// replaced by the argument's value.
 struct Step {
     tool: Option<&'static str>,
+    also: &'static [&'static str],
     text: &'static str,
 }
 
@@ -36,6 +40,16 @@ struct Workflow {
 const fn step(tool: &'static str, text: &'static str) -> Step {
     Step {
         tool: Some(tool),
+        also: &[],
+        text,
+    }
+}
+
+/// A step that uses `tool` and makes sense only when `also` are offered too.
+const fn step_with(tool: &'static str, also: &'static [&'static str], text: &'static str) -> Step {
+    Step {
+        tool: Some(tool),
+        also,
         text,
     }
 }
@@ -232,6 +246,82 @@ const WORKFLOWS: &[Workflow] = &[
         ],
         outro: "Format: Summary (3 lines); Open issues (owner, impact, next step); Resolved during the shift; Watch list for the next shift.",
     },
+    Workflow {
+        name: "recover_unresponsive_ap",
+        title: "Recover an unresponsive AP",
+        description: "Find an AP's switch port, check its PoE, power-cycle it (confirmed) and verify the AP comes back.",
+        args: &[Arg {
+            name: "ap",
+            description: "The AP's serial number or name (find_device takes either).",
+            required: true,
+        }],
+        intro: "Recover the access point \"{ap}\", which is not responding. Steps:",
+        steps: &[
+            step(
+                "find_device",
+                "Find the AP with find_device (query \"{ap}\", device_type ACCESS_POINT): note its serial, name, site_id and status. If it is ONLINE, tell the user and ask before going on.",
+            ),
+            step(
+                "get_device_list",
+                "List the switches of its site with get_device_list (site_id, device_type SWITCH).",
+            ),
+            step(
+                "get_switch_interfaces",
+                "Find its switch port: on each of those switches, call get_switch_interfaces with search set to the AP's name and fields name, oper_status, uplink, neighbour, neighbour_port, poe_status, poe_class, port_errors. The port whose LLDP neighbour is the AP is its port. If no switch lists it, stop and say so; never guess a port.",
+            ),
+            step(
+                "get_switch_details",
+                "Check PoE on that port: poe_status and poe_class from the interfaces (Delivering, Searching, Fault?), and the switch's PoE budget (poe_available_watts, poe_consumption_watts) with get_switch_details.",
+            ),
+            step(
+                "bounce_poe",
+                "Power-cycle the AP with bounce_poe (serial: the switch, ports: [that one port]). It is confirmed per call: the client asks the user, or a first call sends nothing and returns a preview with a confirmation code; show the user the preview and call again with the same arguments plus confirmation only once they agree. Never set allow_uplink: an AP's port is not an uplink, and if bounce_poe calls it one, you have the wrong port.",
+            ),
+            step_with(
+                "find_device",
+                &["bounce_poe"],
+                "Wait about three minutes for the AP to boot, then look it up again with find_device (its serial) until its status is ONLINE; check at most five times, a minute apart.",
+            ),
+        ],
+        outro: "Report: the AP, its switch and port, what PoE showed, whether a PoE bounce ran (and the user's confirmation), and whether the AP is ONLINE again. If no bounce could run here (device actions are off on this server), end with the switch and port to power-cycle. If the AP stays offline, the next step is on site: cable, switch port or the AP itself.",
+    },
+    Workflow {
+        name: "check_switch_port",
+        title: "Check a switch port",
+        description: "One switch port: status, errors and counters, then a cable test (confirmed; the link drops during it).",
+        args: &[
+            Arg {
+                name: "switch",
+                description: "The switch's serial number (find_device gives it).",
+                required: true,
+            },
+            Arg {
+                name: "port",
+                description: "The port name, e.g. 1/1/3 (CX) or 24 (AOS-S).",
+                required: true,
+            },
+        ],
+        intro: "Check port {port} of the switch {switch}. Steps:",
+        steps: &[
+            step(
+                "get_switch_details",
+                "Check the switch with get_switch_details (serial {switch}): status, model, health reasons. If it is offline, stop and say so.",
+            ),
+            step(
+                "get_switch_interfaces",
+                "Read the port with get_switch_interfaces (serial {switch}, search \"{port}\", fields [\"all\"]) and take the row named exactly {port}: oper and admin status, speed and duplex, VLANs, PoE, LLDP neighbour, uplink, error_reason and port_errors.",
+            ),
+            step(
+                "run_show_commands",
+                "For its counters (CRC/FCS errors, drops, resets), run the switch's interface show command with run_show_commands (e.g. \"show interface brief\" on CX, \"show interfaces brief\" on AOS-S; an unsupported command is refused with the supported ones named).",
+            ),
+            step(
+                "run_cable_test",
+                "If the port is down, flapping or counting errors, test its cable with run_cable_test (serial {switch}, ports [\"{port}\"]). Tell the user first that the link drops during the test, so whatever is on the port loses its connection for a moment. It is confirmed per call: the client asks the user, or a first call sends nothing and returns a preview with a confirmation code; call again with the same arguments plus confirmation only once the user agrees. An uplink is refused; set allow_uplink only if the user, told that everything behind it goes offline, explicitly asks.",
+            ),
+        ],
+        outro: "Conclude with the port's state, the evidence (errors, counters, cable pairs), the likely cause (cable, far-end device, port or configuration) and the next action.",
+    },
 ];
 
 /// The prompts offered when `tools` are the tools this server lists.
@@ -353,10 +443,9 @@ fn usable_steps<'a>(
     workflow: &'a Workflow,
     tools: &'a BTreeSet<String>,
 ) -> impl Iterator<Item = &'a Step> + 'a {
-    workflow
-        .steps
-        .iter()
-        .filter(move |s| s.tool.is_none_or(|t| tools.contains(t)))
+    workflow.steps.iter().filter(move |s| {
+        s.tool.is_none_or(|t| tools.contains(t)) && s.also.iter().all(|t| tools.contains(*t))
+    })
 }
 
 #[cfg(test)]
@@ -371,7 +460,11 @@ mod tests {
     fn every_tool() -> BTreeSet<String> {
         WORKFLOWS
             .iter()
-            .flat_map(|w| w.steps.iter().filter_map(|s| s.tool))
+            .flat_map(|w| {
+                w.steps
+                    .iter()
+                    .flat_map(|s| s.tool.into_iter().chain(s.also.iter().copied()))
+            })
             .map(str::to_string)
             .collect()
     }
@@ -384,7 +477,7 @@ mod tests {
     }
 
     #[test]
-    fn five_workflows_with_arguments() {
+    fn seven_workflows_with_arguments() {
         let prompts = list(&every_tool());
         let names: Vec<&str> = prompts.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(
@@ -394,7 +487,9 @@ mod tests {
                 "troubleshoot_site",
                 "investigate_client",
                 "diagnose_device",
-                "shift_handover_report"
+                "shift_handover_report",
+                "recover_unresponsive_ap",
+                "check_switch_port"
             ]
         );
         assert!(
@@ -439,6 +534,47 @@ mod tests {
                 .iter()
                 .all(|p| p.name == "shift_handover_report")
         );
+    }
+
+    #[test]
+    fn action_steps_and_what_follows_them_need_the_action_tool() {
+        let mut offered = every_tool();
+        let args = json!({"ap": "AP-Lobby-1"});
+        let with = text(&get("recover_unresponsive_ap", args.as_object(), &offered).unwrap());
+        assert!(
+            with.contains("\n5. Power-cycle the AP with bounce_poe"),
+            "{with}"
+        );
+        assert!(with.contains("\n6. Wait about three minutes"), "{with}");
+        assert!(with.contains("Never set allow_uplink"), "{with}");
+        assert!(with.contains("query \"AP-Lobby-1\""), "{with}");
+        offered.remove("bounce_poe");
+        let without = text(&get("recover_unresponsive_ap", args.as_object(), &offered).unwrap());
+        assert!(!without.contains("bounce_poe"), "{without}");
+        assert!(
+            !without.contains("Wait about"),
+            "verify follows the bounce: {without}"
+        );
+        assert!(without.contains("\n4. Check PoE on that port"), "{without}");
+
+        let args = json!({"switch": "SG12KW345", "port": "1/1/7"});
+        let with = text(&get("check_switch_port", args.as_object(), &every_tool()).unwrap());
+        assert!(
+            with.starts_with("Check port 1/1/7 of the switch SG12KW345."),
+            "{with}"
+        );
+        assert!(with.contains("\n4. If the port is down"), "{with}");
+        assert!(with.contains("link drops during the test"), "{with}");
+        offered.remove("run_cable_test");
+        let without = text(&get("check_switch_port", args.as_object(), &offered).unwrap());
+        assert!(!without.contains("run_cable_test"), "{without}");
+        let e = get(
+            "check_switch_port",
+            json!({"switch": "SG1"}).as_object(),
+            &offered,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("\"port\""), "{e}");
     }
 
     #[test]

@@ -34,6 +34,10 @@ use crate::tools::{Access, LIST_TTL_MS, Progress, Registry, ToolContext, Toolset
 /// Time a tool gets after its deadline to report the deadline error it got from Central.
 const TOOL_DEADLINE_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
 
+/// What device-action confirmations of stateless (MCP 2026-07-28) requests are bound to instead
+/// of a session (session ids never equal it).
+const STATELESS_SCOPE: &str = "stateless";
+
 /// Server name reported in `initialize`.
 pub const SERVER_NAME: &str = telemetry::SERVER_NAME;
 
@@ -150,9 +154,23 @@ impl NocServer {
         call_id: &str,
         request: &CallToolRequestParams,
     ) -> ActionEnv {
+        // An MCP 2026-07-28 request is stateless: it carries its protocol version (and the
+        // client's capabilities) in `_meta`, and over HTTP each one is served by a fresh handler,
+        // so there is no session to bind a confirmation to. Its codes and pending elicitations
+        // are bound to the tool and the exact arguments (still single-use, 120 s), under one
+        // scope that no session id can equal.
+        let stateless = context
+            .meta
+            .protocol_version()
+            .is_some_and(|v| v >= ProtocolVersion::V_2026_07_28);
+        let session = if stateless {
+            STATELESS_SCOPE.to_string()
+        } else {
+            self.session.id.clone()
+        };
         let mut env = ActionEnv::new(
             Arc::clone(self.registry.guard()),
-            self.session.id.clone(),
+            session,
             call_id.to_string(),
         );
         env.elicitation = context

@@ -661,3 +661,224 @@ async fn every_step_is_audited_in_the_log_and_counted() {
         assert!(f["action"].is_string(), "{line}");
     }
 }
+
+/// A stateless MCP 2026-07-28 `tools/call` over HTTP (no `initialize`, no session): the
+/// protocol version, client info and capabilities ride in `_meta`; `extra` adds params (the
+/// retry's `inputResponses` and `requestState`). The client declares form elicitation unless
+/// `extra` has `"no_elicitation": true`. Returns the JSON-RPC response.
+fn stateless_call(url: &str, id: u64, tool: &str, arguments: Value, mut extra: Value) -> Value {
+    let elicitation = extra
+        .as_object_mut()
+        .and_then(|e| e.remove("no_elicitation"))
+        .is_none();
+    let capabilities = if elicitation {
+        json!({"elicitation": {"form": {}}})
+    } else {
+        json!({})
+    };
+    let mut params = json!({
+        "name": tool,
+        "arguments": arguments,
+        "_meta": {
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientInfo": {"name": "raw-mrtr", "version": "1"},
+            "io.modelcontextprotocol/clientCapabilities": capabilities,
+        },
+    });
+    if let (Some(p), Some(extra)) = (params.as_object_mut(), extra.as_object()) {
+        p.extend(extra.clone());
+    }
+    let body = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": params});
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into();
+    let mut response = agent
+        .post(url)
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", "2026-07-28")
+        // SEP-2243 (2026-07-28): the method and the tool name repeated as headers.
+        .header("mcp-method", "tools/call")
+        .header("mcp-name", tool)
+        .send(body.to_string())
+        .expect("POST /mcp");
+    let status = response.status().as_u16();
+    let text = response.body_mut().read_to_string().unwrap_or_default();
+    assert_eq!(status, 200, "{text}");
+    // A JSON body, or an SSE stream whose `data:` lines carry the messages.
+    let messages: Vec<Value> = match serde_json::from_str::<Value>(&text) {
+        Ok(v) => vec![v],
+        Err(_) => text
+            .lines()
+            .filter_map(|l| l.strip_prefix("data:"))
+            .filter_map(|d| serde_json::from_str(d.trim()).ok())
+            .collect(),
+    };
+    messages
+        .into_iter()
+        .find(|m| m["id"] == id)
+        .unwrap_or_else(|| panic!("no response to request {id} in {text}"))
+}
+
+#[tokio::test]
+async fn stateless_2026_07_28_elicitation_goes_through_input_required_results() {
+    let sim = simulator();
+    let ap = online(&sim, DeviceType::AccessPoint);
+    let daemon = common::daemon::Daemon::start(
+        &sim,
+        common::daemon::Options {
+            http: true,
+            env: vec![("ARUBA_ACTIONS", "on".into())],
+            ..Default::default()
+        },
+    );
+    let url = daemon.url();
+    let args = json!({"serial": ap.serial_number});
+
+    // 1. The call: no elicitation/create request (there is no session to send it on), but an
+    //    InputRequiredResult holding the form and an opaque state. Nothing is sent to Central.
+    let first = stateless_call(&url, 1, "reboot_device", args.clone(), json!({}));
+    let result = &first["result"];
+    assert_eq!(result["resultType"], "input_required", "{first}");
+    let requests = result["inputRequests"].as_object().expect("inputRequests");
+    assert_eq!(
+        requests.keys().collect::<Vec<_>>(),
+        ["confirm_action"],
+        "{result}"
+    );
+    let ask = &requests["confirm_action"];
+    assert_eq!(ask["method"], "elicitation/create", "{ask}");
+    let message = ask["params"]["message"].as_str().expect("a message");
+    assert!(
+        message.contains(&ap.serial_number) && message.contains("ONLINE"),
+        "the question shows the device as Central reports it: {message}"
+    );
+    let schema = &ask["params"]["requestedSchema"];
+    assert_eq!(schema["type"], "object", "{schema}");
+    assert_eq!(
+        schema["properties"]["confirm"]["type"], "boolean",
+        "{schema}"
+    );
+    assert_eq!(schema["required"], json!(["confirm"]), "{schema}");
+    let state = result["requestState"]
+        .as_str()
+        .expect("a requestState")
+        .to_string();
+    assert!(state.len() >= 16, "an unguessable handle: {state}");
+    assert!(result.get("content").is_none() && result.get("isError").is_none());
+    assert!(posts(&sim).is_empty(), "asking sends nothing");
+
+    // 2. The retry with the answer (accept, confirm: true) and the state: it runs, once.
+    let accept = json!({
+        "inputResponses": {"confirm_action": {"action": "accept", "content": {"confirm": true}}},
+        "requestState": state,
+    });
+    let done = stateless_call(&url, 2, "reboot_device", args.clone(), accept.clone());
+    let result = &done["result"];
+    assert_ne!(result["isError"], true, "{done}");
+    assert_eq!(result["structuredContent"]["stage"], "done", "{done}");
+    let sent = posts(&sim);
+    assert_eq!(sent.len(), 1, "exactly one POST: {sent:?}");
+    assert_eq!(
+        sent[0].path,
+        format!(
+            "/network-troubleshooting/v1/aps/{}/reboot",
+            ap.serial_number
+        )
+    );
+    // Its effect: the AP is OFFLINE while it reboots.
+    let listed = api_requests(&sim).len();
+    let found = stateless_call(
+        &url,
+        3,
+        "find_device",
+        json!({"query": ap.serial_number}),
+        json!({}),
+    );
+    assert!(
+        found["result"]["structuredContent"]
+            .to_string()
+            .contains("OFFLINE"),
+        "{found}"
+    );
+    assert!(api_requests(&sim).len() > listed);
+
+    // 3. The same answer again: the state is single-use.
+    let again = stateless_call(&url, 4, "reboot_device", args.clone(), accept);
+    assert_eq!(again["result"]["isError"], true, "{again}");
+    assert!(again.to_string().contains("Nothing was sent"), "{again}");
+
+    // 4. A fresh ask, declined: isError, nothing sent.
+    let other = online(&sim, DeviceType::Gateway);
+    let gw = json!({"serial": other.serial_number});
+    let ask = stateless_call(&url, 5, "reboot_device", gw.clone(), json!({}));
+    let state = ask["result"]["requestState"]
+        .as_str()
+        .expect("a requestState")
+        .to_string();
+    let declined = stateless_call(
+        &url,
+        6,
+        "reboot_device",
+        gw.clone(),
+        json!({
+            "inputResponses": {"confirm_action": {"action": "decline"}},
+            "requestState": state,
+        }),
+    );
+    assert_eq!(declined["result"]["isError"], true, "{declined}");
+    let said = declined["result"]["content"][0]["text"].as_str().unwrap();
+    assert!(
+        said.contains("declined") && said.contains("Nothing was sent"),
+        "{said}"
+    );
+    // 5. An answer for other arguments than those asked about: refused.
+    let ask = stateless_call(&url, 7, "reboot_device", gw, json!({}));
+    let state = ask["result"]["requestState"].as_str().unwrap().to_string();
+    let swapped = stateless_call(
+        &url,
+        8,
+        "reboot_device",
+        args,
+        json!({
+            "inputResponses": {"confirm_action": {"action": "accept", "content": {"confirm": true}}},
+            "requestState": state,
+        }),
+    );
+    assert_eq!(swapped["result"]["isError"], true, "{swapped}");
+    assert_eq!(posts(&sim).len(), 1, "only the accepted call was sent");
+
+    // 6. A stateless client without elicitation gets the two-step code, which works across
+    //    its (sessionless) requests; a session's client cannot use it.
+    let sw = cx_switch(&sim);
+    let reboot = json!({"serial": sw.serial_number});
+    let plain = json!({"no_elicitation": true});
+    let preview = stateless_call(&url, 9, "reboot_device", reboot.clone(), plain.clone());
+    let preview = &preview["result"]["structuredContent"];
+    assert_eq!(preview["stage"], "preview", "{preview}");
+    let code = preview["confirmation"]
+        .as_str()
+        .expect("a code")
+        .to_string();
+    let session = daemon.via_http().await;
+    let r = call(
+        &session,
+        "reboot_device",
+        json!({"serial": sw.serial_number, "confirmation": code}),
+    )
+    .await;
+    assert!(failed(&r).contains("another session"), "{}", text(&r));
+    session.cancel().await.unwrap();
+    let mut confirmed = reboot;
+    confirmed["confirmation"] = json!(code);
+    let done = stateless_call(&url, 10, "reboot_device", confirmed.clone(), plain.clone());
+    assert_eq!(
+        done["result"]["structuredContent"]["stage"], "done",
+        "{done}"
+    );
+    let again = stateless_call(&url, 11, "reboot_device", confirmed, plain);
+    assert_eq!(again["result"]["isError"], true, "{again}");
+    assert_eq!(posts(&sim).len(), 2, "one POST per confirmed action");
+}

@@ -459,3 +459,188 @@ async fn analytics_stay_off_without_an_api_key() {
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert!(langsmith.received().is_empty());
 }
+
+#[tokio::test]
+async fn every_audited_step_of_a_device_action_is_a_run_under_its_call() {
+    use aruba_noc_mcp::simulator::{DeviceStatus, DeviceType};
+    let sim = simulator();
+    let device = |t: DeviceType, s: DeviceStatus| {
+        sim.dataset()
+            .devices
+            .iter()
+            .find(|d| d.device_type == t && d.status == s)
+            .map(|d| d.serial_number.clone())
+            .expect("the dataset has such a device")
+    };
+    let (ap, offline_ap) = (
+        device(DeviceType::AccessPoint, DeviceStatus::Online),
+        device(DeviceType::AccessPoint, DeviceStatus::Offline),
+    );
+    let switch = sim
+        .dataset()
+        .devices
+        .iter()
+        .find(|d| {
+            d.device_type == DeviceType::Switch
+                && d.status == DeviceStatus::Online
+                && d.switch_type.as_deref() == Some("cx")
+        })
+        .map(|d| d.serial_number.clone())
+        .expect("a CX switch");
+    let langsmith = Receiver::start(Behaviour::Statuses(vec![]));
+    let mut env = langsmith_env(&langsmith.url());
+    env.retain(|(k, _)| *k != "ARUBA_ANALYTICS_REDACT");
+    // The confirmation code is redacted like any secret-named argument would be.
+    env.push(("ARUBA_ANALYTICS_REDACT", "confirmation".into()));
+    env.push(("ARUBA_ACTIONS", "on".into()));
+    let client = session(&sim, &borrowed(&env)).await;
+
+    // 1-2. Reboot an AP: a preview, then the confirmed call that runs it.
+    let preview = call(&client, "reboot_device", json!({"serial": ap})).await;
+    let preview = preview.structured_content.expect("a preview");
+    assert_eq!(preview["stage"], "preview", "{preview}");
+    let code = preview["confirmation"].as_str().unwrap().to_string();
+    let done = call(
+        &client,
+        "reboot_device",
+        json!({"serial": ap, "confirmation": code}),
+    )
+    .await;
+    assert_ne!(done.is_error, Some(true), "{done:?}");
+    // 3. A PoE bounce preview on one access port of a switch: the run names the ports.
+    let ifs = call(
+        &client,
+        "get_switch_interfaces",
+        json!({"serial": switch, "fields": ["name", "uplink"], "limit": 100}),
+    )
+    .await
+    .structured_content
+    .expect("interfaces");
+    let port = ifs["ports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["uplink"] != true)
+        .and_then(|p| p["name"].as_str())
+        .expect("an access port")
+        .to_string();
+    let bounce = call(
+        &client,
+        "bounce_poe",
+        json!({"serial": switch, "ports": [port]}),
+    )
+    .await;
+    assert_ne!(bounce.is_error, Some(true));
+    // 4-5. Reboot an offline AP: Central refuses (409), a failure.
+    let preview = call(&client, "reboot_device", json!({"serial": offline_ap})).await;
+    let code2 = preview.structured_content.expect("a preview")["confirmation"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let failed = call(
+        &client,
+        "reboot_device",
+        json!({"serial": offline_ap, "confirmation": code2}),
+    )
+    .await;
+    assert_eq!(failed.is_error, Some(true));
+    client.cancel().await.unwrap();
+
+    assert!(
+        langsmith.wait_until(Duration::from_secs(20), |r| session_closed(r).is_some()),
+        "the session run was not closed: {:?}",
+        langsmith.received()
+    );
+    let received = langsmith.received();
+    for r in &received {
+        let body = String::from_utf8_lossy(&r.body);
+        for secret in [API_KEY, code.as_str(), code2.as_str(), "sim-client-secret"] {
+            assert!(!body.contains(secret), "{secret} was sent: {body}");
+        }
+    }
+    let (post, _) = runs(&received);
+    let root = post.iter().find(|r| r["name"] == "mcp_session").unwrap();
+    let tools = children(&post, root);
+    let names: Vec<&str> = tools.iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "reboot_device",
+            "reboot_device",
+            "get_switch_interfaces",
+            "bounce_poe",
+            "reboot_device",
+            "reboot_device"
+        ]
+    );
+    let steps = |tool: &Value| -> Vec<Value> {
+        children(&post, tool)
+            .into_iter()
+            .filter(|r| r["name"] == "device_action")
+            .cloned()
+            .collect()
+    };
+    let outcomes = |tool: &Value| -> Vec<String> {
+        steps(tool)
+            .iter()
+            .map(|r| r["outputs"]["outcome"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(outcomes(tools[0]), ["preview"]);
+    assert_eq!(outcomes(tools[1]), ["confirmed", "executed"]);
+    assert!(
+        steps(tools[2]).is_empty(),
+        "a read-only tool has no action run"
+    );
+    assert_eq!(outcomes(tools[3]), ["preview"]);
+    assert_eq!(outcomes(tools[4]), ["preview"]);
+    assert_eq!(outcomes(tools[5]), ["confirmed", "failed"]);
+
+    for (tool, serial, ports) in [
+        (tools[0], &ap, json!([])),
+        (tools[1], &ap, json!([])),
+        (tools[3], &switch, json!([port])),
+        (tools[5], &offline_ap, json!([])),
+    ] {
+        for run in steps(tool) {
+            assert_eq!(run["run_type"], "chain", "{run}");
+            assert_eq!(run["trace_id"], root["id"]);
+            let inputs = &run["inputs"];
+            assert_eq!(inputs["tool"], tool["name"], "{run}");
+            assert_eq!(inputs["device"], serial.as_str(), "{run}");
+            assert_eq!(inputs["ports"], ports, "{run}");
+            assert!(inputs["action"].is_string(), "{run}");
+            assert!(
+                inputs["session"].as_str().is_some_and(|s| !s.is_empty()),
+                "{run}"
+            );
+            let call_id = &tool["extra"]["metadata"]["call_id"];
+            assert_eq!(&inputs["call_id"], call_id, "{run}");
+            assert_eq!(&run["extra"]["metadata"]["call_id"], call_id, "{run}");
+            // The call's arguments, through the same redaction as the tool run's.
+            assert_eq!(inputs["arguments"]["serial"], serial.as_str(), "{run}");
+            assert_eq!(inputs["arguments"], tool["inputs"], "{run}");
+            assert!(run["outputs"]["detail"].is_string(), "{run}");
+            let failed = run["outputs"]["outcome"] == "failed";
+            assert_eq!(run.get("error").is_some(), failed, "{run}");
+        }
+    }
+    assert_eq!(
+        tools[1]["inputs"]["confirmation"], "[redacted]",
+        "{}",
+        tools[1]
+    );
+    let session_ids: std::collections::BTreeSet<String> = [tools[0], tools[1], tools[5]]
+        .iter()
+        .flat_map(|t| steps(t))
+        .map(|r| r["inputs"]["session"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(session_ids.len(), 1, "one MCP session: {session_ids:?}");
+    let executed = &steps(tools[1])[1];
+    assert_eq!(executed["outputs"]["outcome"], "executed");
+    let failure = &steps(tools[5])[1];
+    assert!(
+        failure["error"].as_str().unwrap().contains("409"),
+        "{failure}"
+    );
+}

@@ -214,10 +214,43 @@ fn demo_runs_end_to_end() {
         "/metrics (a sample)",
         "api_calls_total{endpoint=\"/network-monitoring/v1/sites-health\",method=\"GET\"}",
         "mcp_tool_calls_total{tool=\"get_ap_details\",outcome=\"error\"} 1",
+        // The guarded action: listed as one, a preview that sends nothing, the confirmed call,
+        // the effect in the device list, exactly one action POST.
+        "← reboot_device          Reboot a device (device action, confirmed per call)",
+        "A guarded device action (ARUBA_ACTIONS=on)",
+        "\"stage\":\"preview\"",
+        "\"stage\":\"done\"",
+        "The effect: the AP is OFFLINE while it reboots",
+        "\"status\":\"OFFLINE\"",
+        "mcp_actions_total{tool=\"reboot_device\",outcome=\"preview\"} 1",
+        "mcp_actions_total{tool=\"reboot_device\",outcome=\"executed\"} 1",
+        "Device-action POSTs: 1 (the preview sent none)",
         "every step behaved as expected",
     ] {
         assert!(out.contains(needle), "demo output lacks {needle:?}:\n{out}");
     }
+    // The preview's code is what the confirmed call sends, and only that call reached Central.
+    let code = out
+        .split("\"confirmation\":\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a confirmation code in the preview");
+    assert_eq!(code.len(), 32, "{code}");
+    assert!(
+        out.contains(&format!(
+            "→ tools/call reboot_device {{\"confirmation\":\"{code}\""
+        )),
+        "{out}"
+    );
+    let action_posts: Vec<&str> = out
+        .lines()
+        .filter(|l| l.trim_start().starts_with("POST /network-troubleshooting/"))
+        .collect();
+    assert_eq!(action_posts.len(), 1, "{action_posts:?}");
+    assert!(
+        action_posts[0].contains("/reboot") && action_posts[0].ends_with("→ 202"),
+        "{action_posts:?}"
+    );
 }
 
 #[test]

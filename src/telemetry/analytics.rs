@@ -11,6 +11,10 @@
 //!   the error text;
 //! - a `chain` child run per upstream attempt (`GET /network-monitoring/v1/devices`, with
 //!   status, attempt, error kind) and per token refresh (`token_refresh`).
+//! - a `chain` child run `device_action` per audited step of a device action (preview,
+//!   confirmation, decline, refusal, execution, failure): `inputs` = tool, action, device serial,
+//!   ports, MCP session and call ids, and the call's redacted arguments; `outputs` = `{outcome,
+//!   detail}`; `error` when the action failed.
 //!
 //! Every run carries `id` (UUIDv7), `trace_id`, `parent_run_id`, `dotted_order`, `start_time`,
 //! `end_time` (RFC 3339 UTC), `session_name` (the project) and `extra.metadata` (server version,
@@ -324,6 +328,37 @@ impl RunEncoder {
                     "oauth2",
                 )
             }
+            SpanKind::DeviceAction => {
+                let detail = span.str("detail").map(|d| cut(d, MAX_ERROR));
+                let error = span.failed().then(|| {
+                    detail
+                        .clone()
+                        .unwrap_or_else(|| "device action failed".into())
+                });
+                let mut inputs = pick(&["tool", "action", "device", "session", "call_id"]);
+                let ports: Vec<&str> = span
+                    .str("ports")
+                    .unwrap_or_default()
+                    .split(',')
+                    .filter(|p| !p.is_empty())
+                    .collect();
+                inputs.insert("ports".into(), json!(ports));
+                if let Some(arguments) = &span.arguments {
+                    inputs.insert("arguments".into(), arguments.clone());
+                }
+                let mut outputs = pick(&["outcome"]);
+                if let Some(detail) = detail {
+                    outputs.insert("detail".into(), json!(detail));
+                }
+                (
+                    "device_action".to_string(),
+                    "chain",
+                    Value::Object(inputs),
+                    outputs,
+                    error,
+                    "device-action",
+                )
+            }
         };
         let mut run = json!({
             "id": span.run_id.to_string(),
@@ -534,5 +569,63 @@ mod tests {
         assert_eq!(run["outputs"]["outcome"], "error");
         assert_eq!(run["inputs"], json!({}));
         assert!(run["extra"]["metadata"].get("otel_trace_id").is_none());
+    }
+
+    #[test]
+    fn a_device_action_step_is_a_chain_run_under_its_call() {
+        let (session, spans) = capture(|| {
+            let call = tracing::info_span!(
+                "tool_call",
+                tool = "bounce_poe",
+                request_id = 4,
+                call_id = "x-3",
+                outcome = tracing::field::Empty,
+            );
+            call.in_scope(|| {
+                for (outcome, detail) in [("confirmed", "code"), ("failed", "HTTP 409")] {
+                    let _step = tracing::info_span!(
+                        "device_action",
+                        action = "PoE bounce",
+                        tool = "bounce_poe",
+                        device = "SG1",
+                        ports = "1/1/3,1/1/4",
+                        session = "s-1",
+                        call_id = "x-3",
+                        outcome,
+                        detail,
+                    );
+                }
+            });
+        });
+        let encoder = RunEncoder {
+            project: "p".into(),
+            session,
+            with_otlp: false,
+        };
+        assert_eq!(spans.len(), 3, "two steps, then their call");
+        let (confirmed, failed, call) = (
+            encoder.span_run(&spans[0]),
+            encoder.span_run(&spans[1]),
+            encoder.span_run(&spans[2]),
+        );
+        assert_eq!(confirmed["name"], "device_action");
+        assert_eq!(confirmed["run_type"], "chain");
+        assert_eq!(confirmed["parent_run_id"], call["id"]);
+        assert_eq!(
+            confirmed["inputs"],
+            json!({"tool": "bounce_poe", "action": "PoE bounce", "device": "SG1",
+                   "ports": ["1/1/3", "1/1/4"], "session": "s-1", "call_id": "x-3"})
+        );
+        assert_eq!(
+            confirmed["outputs"],
+            json!({"outcome": "confirmed", "detail": "code"})
+        );
+        assert!(confirmed.get("error").is_none());
+        assert_eq!(confirmed["extra"]["metadata"]["call_id"], "x-3");
+        assert_eq!(failed["error"], "HTTP 409");
+        assert!(
+            call.get("error").is_none(),
+            "the call's own outcome decides"
+        );
     }
 }

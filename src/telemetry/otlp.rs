@@ -23,6 +23,7 @@ use crate::config::{AnalyticsSettings, OtlpSettings};
 const MAX_BATCH: usize = 512;
 
 /// OTLP `SpanKind` values.
+const KIND_INTERNAL: u8 = 1;
 const KIND_SERVER: u8 = 2;
 const KIND_CLIENT: u8 = 3;
 /// OTLP `Status.code` for an error.
@@ -173,6 +174,22 @@ impl SpanEncoder {
                 }
                 ("token_refresh".to_string(), KIND_CLIENT)
             }
+            SpanKind::DeviceAction => {
+                add("gen_ai.tool.name", "tool");
+                add("aruba.call_id", "call_id");
+                add("aruba.action", "action");
+                add("aruba.device", "device");
+                add("aruba.ports", "ports");
+                add("aruba.outcome", "outcome");
+                add("aruba.session", "session");
+                if span.failed() {
+                    attributes.push(string_attr("error.type", "device_action_failed"));
+                }
+                (
+                    format!("device_action {}", span.str("outcome").unwrap_or("unknown")),
+                    KIND_INTERNAL,
+                )
+            }
         };
         let mut out = json!({
             "traceId": ids::hex(&span.trace_id),
@@ -190,6 +207,7 @@ impl SpanEncoder {
             let message = span
                 .str("error")
                 .or_else(|| span.str("error_kind"))
+                .or_else(|| span.str("detail"))
                 .map(|m| m.chars().take(1000).collect::<String>())
                 .unwrap_or_default();
             out["status"] = json!({"code": STATUS_ERROR, "message": message});
@@ -284,5 +302,33 @@ mod tests {
         );
         assert_eq!(out[1]["name"], "token_refresh");
         assert_eq!(out[1]["parentSpanId"], second["spanId"]);
+    }
+    #[test]
+    fn a_device_action_step_is_an_internal_span_of_its_call() {
+        let (_, spans) = capture(|| {
+            let call = tracing::info_span!("tool_call", tool = "reboot_device", call_id = "x-1");
+            call.in_scope(|| {
+                let _step = tracing::info_span!(
+                    "device_action",
+                    tool = "reboot_device",
+                    device = "CNK7ABC123",
+                    ports = "",
+                    outcome = "failed",
+                    detail = "HTTP 409",
+                );
+            });
+        });
+        let step = SpanEncoder::span(&spans[0]);
+        let call = SpanEncoder::span(&spans[1]);
+        assert_eq!(step["name"], "device_action failed");
+        assert_eq!(step["kind"], KIND_INTERNAL);
+        assert_eq!(step["parentSpanId"], call["spanId"]);
+        assert_eq!(
+            attribute(&step, "aruba.device"),
+            Some(&json!({"stringValue": "CNK7ABC123"}))
+        );
+        assert_eq!(step["status"]["code"], STATUS_ERROR);
+        assert_eq!(step["status"]["message"], "HTTP 409");
+        assert!(call.get("status").is_none());
     }
 }

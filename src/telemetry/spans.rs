@@ -1,5 +1,6 @@
-//! Span bookkeeping shared by the exporters: one `tracing` layer that follows the three spans of
-//! the span contract (`tool_call` → `central_request` → `token_refresh`), gives each one its ids
+//! Span bookkeeping shared by the exporters: one `tracing` layer that follows the spans of the
+//! span contract (`tool_call` → `central_request` → `token_refresh`, and `device_action`, one
+//! per audited step of a device action inside its `tool_call`), gives each one its ids
 //! (OTLP trace/span ids, LangSmith run id and `dotted_order`), collects its fields, and when it
 //! closes hands an immutable [`FinishedSpan`] to every [`SpanSink`] (LangSmith, OTLP).
 //!
@@ -29,6 +30,10 @@ pub enum SpanKind {
     CentralRequest,
     /// `token_refresh`: one OAuth2 token request.
     TokenRefresh,
+    /// `device_action`: one audited step of a device action (preview, confirmation, decline,
+    /// refusal, execution, failure), a moment inside its `tool_call`. It carries the call's
+    /// redacted arguments (copied from the `tool_call`).
+    DeviceAction,
 }
 
 impl SpanKind {
@@ -38,6 +43,7 @@ impl SpanKind {
             "tool_call" => Some(SpanKind::ToolCall),
             "central_request" => Some(SpanKind::CentralRequest),
             "token_refresh" => Some(SpanKind::TokenRefresh),
+            "device_action" => Some(SpanKind::DeviceAction),
             _ => None,
         }
     }
@@ -48,6 +54,7 @@ impl SpanKind {
             SpanKind::ToolCall => "tool_call",
             SpanKind::CentralRequest => "central_request",
             SpanKind::TokenRefresh => "token_refresh",
+            SpanKind::DeviceAction => "device_action",
         }
     }
 }
@@ -140,7 +147,8 @@ pub struct FinishedSpan {
     pub dotted_order: String,
     /// `request_id` and `call_id` of the enclosing tool call (for child spans' metadata).
     pub call: Option<(String, String)>,
-    /// Redacted tool arguments (tool calls, when LangSmith sends arguments).
+    /// Redacted tool arguments (tool calls and their device actions, when LangSmith sends
+    /// arguments).
     pub arguments: Option<Value>,
 }
 
@@ -187,10 +195,11 @@ impl FinishedSpan {
         }
     }
 
-    /// Whether the span ended in failure: `outcome = "error"`, an `error_kind`, or an HTTP
-    /// status of 400 or more.
+    /// Whether the span ended in failure: `outcome = "error"` (a device action's `"failed"`),
+    /// an `error_kind`, or an HTTP status of 400 or more.
     pub fn failed(&self) -> bool {
         self.str("outcome") == Some("error")
+            || (self.kind == SpanKind::DeviceAction && self.str("outcome") == Some("failed"))
             || self.field("error_kind").is_some()
             || self.u64("status").is_some_and(|s| s >= 400)
     }
@@ -360,20 +369,30 @@ where
             return;
         }
         let Some(span) = ctx.span(id) else { return };
-        // The nearest enclosing span this layer follows.
+        // The nearest enclosing span this layer follows (a device action also takes the redacted
+        // arguments of its tool call).
         let parent = span.scope().skip(1).find_map(|ancestor| {
             let ext = ancestor.extensions();
             ext.get::<SpanRecord>().map(|p| {
                 (
-                    p.trace_id,
-                    p.span_id,
-                    p.run_id,
-                    p.run_trace_id,
-                    p.dotted_order.clone(),
-                    p.call.clone(),
+                    (
+                        p.trace_id,
+                        p.span_id,
+                        p.run_id,
+                        p.run_trace_id,
+                        p.dotted_order.clone(),
+                        p.call.clone(),
+                    ),
+                    (kind == SpanKind::DeviceAction)
+                        .then(|| p.arguments.clone())
+                        .flatten(),
                 )
             })
         });
+        let (parent, arguments) = match parent {
+            Some((p, arguments)) => (Some(p), arguments),
+            None => (None, None),
+        };
         // Only tool calls and what they cause are exported: upstream requests of the idle health
         // prober are Prometheus' business, not tool-usage analytics.
         if parent.is_none() && kind != SpanKind::ToolCall {
@@ -414,7 +433,7 @@ where
             run_trace_id,
             dotted_order,
             call,
-            arguments: None,
+            arguments,
             log_trace: self.log_trace,
         };
         attrs.record(&mut FieldVisitor(&mut record));

@@ -11,8 +11,9 @@
 //! - switch uplink ports are refused unless `allow_uplink: true`;
 //! - at most `ARUBA_ACTIONS_PER_MINUTE` actions a minute per server;
 //! - every preview, confirmation, decline, refusal, execution and failure is a WARN log line,
-//!   counted in `mcp_actions_total{tool,outcome}`, and recorded on the call's span (`action`),
-//!   so the LangSmith run of the call carries it.
+//!   counted in `mcp_actions_total{tool,outcome}`, recorded on the call's span (`action`), and
+//!   a `device_action` span of its own inside the call, so it is a LangSmith run (and an OTLP
+//!   span) of its own when analytics (tracing) are on.
 //!
 //! The device family comes from the serial (Central's device list, and the switch's type), so
 //! the model never chooses an API family. The gateway `halt` is not exposed: it powers a remote
@@ -59,7 +60,8 @@ const MAX_INTERFACE_PAGES: u64 = 10;
 pub struct ActionEnv {
     /// The server's guard rails (shared by every session).
     pub guard: Arc<ActionGuard>,
-    /// This MCP session's id.
+    /// This MCP session's id, or `stateless` for MCP 2026-07-28 requests (which have none):
+    /// what confirmation codes and pending elicitations are bound to.
     pub session: String,
     /// This call's id (logs).
     pub call_id: String,
@@ -278,6 +280,19 @@ fn audit(ctx: &ToolContext, plan: &Plan, outcome: &'static str, detail: &str) {
     );
     telemetry::metrics::record_action(plan.tool, outcome);
     tracing::Span::current().record("action", outcome);
+    // Its own LangSmith run (and OTLP span) under the call's: a `device_action` span that opens
+    // and closes here.
+    let _step = tracing::info_span!(
+        "device_action",
+        action = plan.action,
+        tool = plan.tool,
+        device = %plan.device.serial,
+        ports = %plan.ports.join(","),
+        session,
+        call_id,
+        outcome,
+        detail,
+    );
 }
 
 /// What one call would do.
