@@ -719,10 +719,42 @@ async fn hostile_http_leaves_socket_clients_answering_and_memory_bounded() {
     assert_ne!(r.is_error, Some(true), "{}", text(&r));
     drop(slow);
 
-    // Oversized bodies: 413 without reading them whole.
-    let body = format!("{{\"pad\":\"{}\"}}", "x".repeat(2 * 1024 * 1024));
-    let (status, _, _) = post(&daemon.url(), &body, &[]);
-    assert_eq!(status, 413);
+    // Oversized bodies: refused on their declared length with 413, before the body is sent
+    // (the client here sends none, so the answer cannot race its upload).
+    let mut oversized = TcpStream::connect(&addr).unwrap();
+    oversized
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        oversized,
+        "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: {}\r\n\r\n",
+        2 * 1024 * 1024
+    )
+    .unwrap();
+    let mut head = [0u8; 12];
+    oversized.read_exact(&mut head).unwrap();
+    assert_eq!(&head, b"HTTP/1.1 413", "{}", String::from_utf8_lossy(&head));
+    drop(oversized);
+    // A chunked body (no declared length) is cut off at the limit: 413 too.
+    let mut chunked = TcpStream::connect(&addr).unwrap();
+    chunked
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        chunked,
+        "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+    )
+    .unwrap();
+    // Exactly 1 MiB in 16 chunks, then one byte more: the server answers once it reads that
+    // byte, with nothing of the request left unread (an unread rest would reset the connection).
+    let chunk = "x".repeat(64 * 1024);
+    for _ in 0..16 {
+        write!(chunked, "{:x}\r\n{chunk}\r\n", chunk.len()).unwrap();
+    }
+    write!(chunked, "1\r\nx\r\n").unwrap();
+    let mut head = [0u8; 12];
+    chunked.read_exact(&mut head).unwrap();
+    assert_eq!(&head, b"HTTP/1.1 413", "{}", String::from_utf8_lossy(&head));
 
     // A flood of sessions: at most the limit is served, the rest get 503.
     let mut ok = 0;

@@ -211,6 +211,13 @@ impl Gate {
         if request.method() != Method::POST {
             return self.service.handle(request).await;
         }
+        if declared_length(request.headers()).is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+            // Refused on its declared length, before a byte of it is read.
+            return plain(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "request body larger than 1 MiB\n",
+            );
+        }
         let (parts, body) = request.into_parts();
         let bytes = match read_body(body).await {
             Ok(bytes) => bytes,
@@ -243,7 +250,19 @@ impl Gate {
     }
 }
 
-/// Reads a request body within [`MAX_BODY_BYTES`] and [`BODY_TIMEOUT`].
+/// The `Content-Length` a request declares, if any.
+fn declared_length(headers: &header::HeaderMap) -> Option<u64> {
+    headers
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// Reads a request body within [`MAX_BODY_BYTES`] and [`BODY_TIMEOUT`] (a chunked body is cut
+/// off at the limit).
 async fn read_body(body: Incoming) -> Result<Bytes, Box<Response<Body>>> {
     let collected =
         tokio::time::timeout(BODY_TIMEOUT, Limited::new(body, MAX_BODY_BYTES).collect());
