@@ -152,14 +152,7 @@ fn poll_ports(state: &State, req: &SimRequest, params: &Params) -> HandlerResult
         req,
         params,
         |_, t, _| {
-            let ports: Vec<&str> = t
-                .body
-                .get("ports")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .collect();
+            let ports = t.strings("ports");
             let results: Vec<Value> = if t.operation == "cableTest" {
                 ports
                     .iter()

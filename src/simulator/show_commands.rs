@@ -208,14 +208,7 @@ fn poll(state: &State, req: &SimRequest, params: &Params) -> HandlerResult {
         req,
         params,
         |_, t, d| {
-            let list: Vec<&str> = t
-                .body
-                .get("commands")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .collect();
+            let list = t.strings("commands");
             let results: Vec<Value> = list
                 .iter()
                 .map(|c| json!({"command": c, "output": output(&t.device_type, c, d)}))

@@ -67,6 +67,17 @@ pub(crate) struct Task {
 }
 
 impl Task {
+    /// The strings of the body's array `field` (`ports`, `commands`), in order.
+    pub(crate) fn strings(&self, field: &str) -> Vec<&str> {
+        self.body
+            .get(field)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect()
+    }
+
     /// The poll URL.
     pub(crate) fn location(&self) -> String {
         format!(
