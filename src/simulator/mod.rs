@@ -98,6 +98,7 @@ mod switch_more;
 mod switches;
 mod tasks;
 mod threats;
+mod throughput;
 mod trends;
 mod troubleshooting;
 mod views;
