@@ -642,6 +642,9 @@ fn valid_args(tool: &str, schema: &Value) -> Map<String, Value> {
             "wlan_name" => json!("Corp"),
             "query" => json!("switch-1"),
             "commands" => json!(["show version"]),
+            "iperf_server" => json!("203.0.113.10"),
+            "destination" => json!("8.8.8.8"),
+            "start_size" | "end_size" => json!(1400),
             other => panic!("{tool}: no sample value for required argument {other}; add one"),
         };
         args.insert(r.to_string(), value);

@@ -348,6 +348,14 @@ async fn every_result_is_bounded_summarised_and_valid() {
             "run_show_commands",
             json!({"serial": ap.serial_number, "commands": ["show version"]}),
         ),
+        (
+            "run_throughput_test",
+            json!({"serial": gateway.serial_number, "iperf_server": "203.0.113.10", "reverse": true}),
+        ),
+        (
+            "ping_sweep_from_gateway",
+            json!({"serial": gateway.serial_number, "destination": "1.1.1.1", "start_size": 1400, "end_size": 1500}),
+        ),
     ];
     // Every tool is measured: a new tool needs its default arguments here.
     let mut listed: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();

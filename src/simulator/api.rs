@@ -6,8 +6,8 @@ use super::router::Router;
 use super::state::State;
 use super::{
     actions, admin, auth, clients_detail, events, gateway_ports, gateways, health, inventory,
-    monitoring, notifications, services, show_commands, switch_more, switches, threats, trends,
-    troubleshooting, wireless,
+    monitoring, notifications, services, show_commands, switch_more, switches, threats, throughput,
+    trends, troubleshooting, wireless,
 };
 
 /// The API routes: the token endpoint and the Central services.
@@ -31,6 +31,7 @@ pub(crate) fn routes() -> Router<State> {
     troubleshooting::register(&mut routes);
     actions::register(&mut routes);
     show_commands::register(&mut routes);
+    throughput::register(&mut routes);
     routes
 }
 

@@ -101,6 +101,7 @@ mod switch_more;
 mod switches;
 mod tasks;
 mod threats;
+mod throughput;
 mod tokens;
 mod trends;
 mod troubleshooting;
