@@ -348,6 +348,12 @@ async fn every_result_is_bounded_summarised_and_valid() {
             "run_show_commands",
             json!({"serial": ap.serial_number, "commands": ["show version"]}),
         ),
+        ("get_arp_table", json!({"serial": gateway.serial_number})),
+        ("locate_device", json!({"serial": ap.serial_number})),
+        (
+            "nslookup_from_ap",
+            json!({"serial": ap.serial_number, "host": "www.example.com"}),
+        ),
     ];
     // Every tool is measured: a new tool needs its default arguments here.
     let mut listed: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();
