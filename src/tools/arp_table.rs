@@ -257,6 +257,20 @@ async fn ap_default_gateway(ctx: &ToolContext, serial: &str) -> Option<String> {
         .map(str::to_string)
 }
 
+/// The default gateway's entry first, then at most [`MAX_ENTRIES`] in Central's order; and
+/// how many there were.
+fn arrange(mut list: Vec<ArpEntry>, default_gateway: Option<&str>) -> (Vec<ArpEntry>, usize) {
+    if let Some(gw) = default_gateway
+        && let Some(at) = list.iter().position(|e| e.ip == gw)
+    {
+        let entry = list.remove(at);
+        list.insert(0, entry);
+    }
+    let total = list.len();
+    list.truncate(MAX_ENTRIES);
+    (list, total)
+}
+
 async fn run(ctx: ToolContext, a: GetArpTableArgs) -> Result<ArpTableOutput, ToolError> {
     let started = Instant::now();
     let wait = Duration::from_secs(
@@ -283,20 +297,13 @@ async fn run(ctx: ToolContext, a: GetArpTableArgs) -> Result<ArpTableOutput, Too
         },
     )
     .await?;
-    let mut list = out.action_output.as_ref().map(entries).unwrap_or_default();
+    let list = out.action_output.as_ref().map(entries).unwrap_or_default();
     let default_gateway = if kind == DeviceKind::Aps && out.status == "COMPLETED" {
         ap_default_gateway(&ctx, &a.serial).await
     } else {
         None
     };
-    if let Some(gw) = &default_gateway
-        && let Some(at) = list.iter().position(|e| &e.ip == gw)
-    {
-        let entry = list.remove(at);
-        list.insert(0, entry);
-    }
-    let total = list.len();
-    list.truncate(MAX_ENTRIES);
+    let (list, total) = arrange(list, default_gateway.as_deref());
     Ok(ArpTableOutput {
         serial: out.serial,
         device_type: out.device_type,
@@ -411,6 +418,19 @@ mod tests {
             vlan: None,
             entry_type: Some(kind.into()),
         }
+    }
+
+    #[test]
+    fn the_gateway_comes_first_and_the_list_is_bounded() {
+        let list: Vec<ArpEntry> = (0..400)
+            .map(|i| entry(&format!("10.1.{}.{}", i / 200, i % 200), "dynamic"))
+            .collect();
+        let (kept, total) = arrange(list.clone(), Some("10.1.1.199"));
+        assert_eq!((kept.len(), total), (MAX_ENTRIES, 400));
+        assert_eq!(kept[0].ip, "10.1.1.199");
+        assert_eq!(kept[1].ip, "10.1.0.0");
+        let (kept, total) = arrange(list[..3].to_vec(), Some("192.0.2.1"));
+        assert_eq!((kept, total), (list[..3].to_vec(), 3));
     }
 
     #[test]
