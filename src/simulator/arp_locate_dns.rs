@@ -106,10 +106,8 @@ fn poll_arp(state: &State, req: &SimRequest, params: &Params) -> HandlerResult {
 fn derived_mac(key: &str, oui: [u8; 3]) -> String {
     let low = (noise(key, 11) * f64::from(0x00ff_ffff)) as u32;
     let [_, a, b, c] = low.to_be_bytes();
-    format!(
-        "{:02x}:{:02x}:{:02x}:{a:02x}:{b:02x}:{c:02x}",
-        oui[0], oui[1], oui[2]
-    )
+    let [x, y, z] = oui;
+    format!("{x:02x}:{y:02x}:{z:02x}:{a:02x}:{b:02x}:{c:02x}")
 }
 
 /// The first token of a `defaultGateway` such as `10.1.1.1 (DHCP)`.
