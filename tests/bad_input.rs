@@ -645,6 +645,7 @@ fn valid_args(tool: &str, schema: &Value) -> Map<String, Value> {
             "iperf_server" => json!("203.0.113.10"),
             "destination" => json!("8.8.8.8"),
             "start_size" | "end_size" => json!(1400),
+            "host" => json!("www.example.com"),
             other => panic!("{tool}: no sample value for required argument {other}; add one"),
         };
         args.insert(r.to_string(), value);

@@ -78,6 +78,9 @@ async fn tools_list_has_typed_schemas_and_annotations() {
             "run_show_commands",
             "run_throughput_test",
             "ping_sweep_from_gateway",
+            "get_arp_table",
+            "locate_device",
+            "nslookup_from_ap",
         ]
     );
     for t in &tools {
@@ -86,7 +89,10 @@ async fn tools_list_has_typed_schemas_and_annotations() {
         let active = t.name.starts_with("ping_")
             || t.name.starts_with("traceroute_")
             || t.name == "run_show_commands"
-            || t.name == "run_throughput_test";
+            || t.name == "run_throughput_test"
+            || t.name == "get_arp_table"
+            || t.name == "locate_device"
+            || t.name == "nslookup_from_ap";
         assert_eq!(annotations.read_only_hint, Some(!active), "{}", t.name);
         assert_eq!(annotations.open_world_hint, Some(true), "{}", t.name);
         // The destructive and idempotent hints only mean something for tools that are not

@@ -356,6 +356,12 @@ async fn every_result_is_bounded_summarised_and_valid() {
             "ping_sweep_from_gateway",
             json!({"serial": gateway.serial_number, "destination": "1.1.1.1", "start_size": 1400, "end_size": 1500}),
         ),
+        ("get_arp_table", json!({"serial": gateway.serial_number})),
+        ("locate_device", json!({"serial": ap.serial_number})),
+        (
+            "nslookup_from_ap",
+            json!({"serial": ap.serial_number, "host": "www.example.com"}),
+        ),
     ];
     // Every tool is measured: a new tool needs its default arguments here.
     let mut listed: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();

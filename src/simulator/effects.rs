@@ -1,6 +1,7 @@
 //! What device actions changed in the simulated network (issue 19), so tests and the demo can
 //! see them: a rebooted device is OFFLINE for the configured time, then ONLINE again; a bounced
-//! port is down as long; a disconnected client leaves `/clients`. The dataset itself never
+//! port is down as long; a disconnected client leaves `/clients`; a located device counts its
+//! locate requests. The dataset itself never
 //! changes: list handlers overlay these effects on their items.
 
 use std::collections::{HashMap, HashSet};
@@ -17,6 +18,8 @@ struct Inner {
     ports_down: HashMap<(String, String), u64>,
     /// MAC addresses of disconnected clients.
     gone: HashSet<String>,
+    /// Serial → locate requests received (the locator LED blinks).
+    locates: HashMap<String, u32>,
 }
 
 /// The effects of actions, shared by the handlers.
@@ -77,6 +80,18 @@ impl Effects {
         self.lock().gone.contains(&mac.to_ascii_lowercase())
     }
 
+    /// The device's locator LED blinks (one more locate request).
+    pub(crate) fn locate(&self, serial: &str) {
+        let mut inner = self.lock();
+        let n = inner.locates.entry(serial.to_string()).or_insert(0);
+        *n = n.saturating_add(1);
+    }
+
+    /// How many locate requests the device received.
+    pub(crate) fn locates(&self, serial: &str) -> u32 {
+        self.lock().locates.get(serial).copied().unwrap_or(0)
+    }
+
     /// Marks a device item (`serialNumber`, `status`) OFFLINE while it reboots.
     pub(crate) fn overlay_device(&self, item: &mut Value, now: u64) {
         let rebooting = item
@@ -117,5 +132,9 @@ mod tests {
         assert!(!e.port_down("SN2", "1/1/3", 11_000));
         e.disconnect("AA:BB:CC:DD:EE:FF");
         assert!(e.gone("aa:bb:cc:dd:ee:ff"));
+        assert_eq!(e.locates("SN3"), 0);
+        e.locate("SN3");
+        e.locate("SN3");
+        assert_eq!(e.locates("SN3"), 2);
     }
 }

@@ -43,6 +43,7 @@
 //! | `services` | `network-services/v1/firmware-details` |
 //! | `threats` | `network-monitoring/v1alpha1/threats` and `threats/{id}` (IDPS) |
 //! | `troubleshooting`, `tasks` | async ping/traceroute, polling, list-tasks; the task store and its state machine |
+//! | `arp_locate_dns` | getArpTable (aps, aos-s, gateways), locate (aps, cx, aos-s), nslookup (aps) |
 //! | `lookup` | shared id lookups (404s), time windows, deterministic noise |
 //! | `odata`, `sort` | the `filter` and `sort` query languages |
 //! | `page` | cursor and offset pagination, list-parameter validation |
@@ -68,6 +69,7 @@
 mod actions;
 mod admin;
 mod api;
+mod arp_locate_dns;
 mod auth;
 mod body;
 mod clients_detail;
@@ -265,6 +267,12 @@ impl SimulatorHandle {
     /// Remove every fault rule.
     pub fn clear_faults(&self) {
         self.state.faults.set(FaultSpec::none());
+    }
+
+    /// How many locate requests (`POST …/locate`) device `serial` received: each one blinks its
+    /// locator LED, which Central's API does not otherwise show.
+    pub fn locates(&self, serial: &str) -> u32 {
+        self.state.effects.locates(serial)
     }
 
     /// Stop serving and join the server thread.
