@@ -76,6 +76,7 @@ async fn tools_list_has_typed_schemas_and_annotations() {
             // Issue 19 troubleshooting.
             "list_device_tasks",
             "run_show_commands",
+            "test_connectivity",
         ]
     );
     for t in &tools {
@@ -83,7 +84,8 @@ async fn tools_list_has_typed_schemas_and_annotations() {
         // Only the tools that start a device test are not read-only; none is destructive.
         let active = t.name.starts_with("ping_")
             || t.name.starts_with("traceroute_")
-            || t.name == "run_show_commands";
+            || t.name == "run_show_commands"
+            || t.name == "test_connectivity";
         assert_eq!(annotations.read_only_hint, Some(!active), "{}", t.name);
         assert_eq!(annotations.open_world_hint, Some(true), "{}", t.name);
         // The destructive and idempotent hints only mean something for tools that are not

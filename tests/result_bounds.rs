@@ -348,6 +348,10 @@ async fn every_result_is_bounded_summarised_and_valid() {
             "run_show_commands",
             json!({"serial": ap.serial_number, "commands": ["show version"]}),
         ),
+        (
+            "test_connectivity",
+            json!({"serial": gateway.serial_number, "kind": "https", "target": "www.example.com"}),
+        ),
     ];
     // Every tool is measured: a new tool needs its default arguments here.
     let mut listed: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();

@@ -70,6 +70,7 @@ mod admin;
 mod auth;
 mod body;
 mod clients_detail;
+mod connectivity;
 mod data;
 mod effects;
 mod events;

@@ -11,9 +11,9 @@ use super::ratelimit::RateWindow;
 use super::response::DebugIds;
 use super::router::Router;
 use super::{
-    actions, admin, auth, clients_detail, effects, events, gateway_ports, gateways, health,
-    inventory, monitoring, notifications, services, show_commands, switch_more, switches, tasks,
-    threats, trends, troubleshooting, wireless,
+    actions, admin, auth, clients_detail, connectivity, effects, events, gateway_ports, gateways,
+    health, inventory, monitoring, notifications, services, show_commands, switch_more, switches,
+    tasks, threats, trends, troubleshooting, wireless,
 };
 
 /// Everything a request handler may need. Shared behind an `Arc`.
@@ -68,6 +68,7 @@ impl State {
         troubleshooting::register(&mut routes);
         actions::register(&mut routes);
         show_commands::register(&mut routes);
+        connectivity::register(&mut routes);
         let mut admin_routes = Router::new();
         admin::register(&mut admin_routes);
         Self {
