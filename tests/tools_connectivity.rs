@@ -70,55 +70,45 @@ async fn each_family_sends_its_documented_request_and_maps_the_result() {
     let sim = simulator();
     let client = session(&sim, &[]).await;
     let api = spec::troubleshooting();
-    let ap = online(&sim, DeviceType::AccessPoint, None);
-    let cx = online(&sim, DeviceType::Switch, Some("cx"));
-    let gw = online(&sim, DeviceType::Gateway, None);
-    // (device, family, arguments, POSTed operation, exact body)
+    // (family, arguments, POSTed operation, exact body)
     let cases = [
         (
-            &ap,
             "aps",
             json!({"kind": "http", "target": "www.example.com"}),
             "http",
             json!({"url": "www.example.com"}),
         ),
         (
-            &ap,
             "aps",
             json!({"kind": "https", "target": " https://portal.example.com/health "}),
             "https",
             json!({"url": "https://portal.example.com/health"}),
         ),
         (
-            &ap,
             "aps",
             json!({"kind": "tcp", "target": "mail.example.com", "port": 443}),
             "tcp",
             json!({"host": "mail.example.com", "port": 443}),
         ),
         (
-            &ap,
             "aps",
             json!({"kind": "aaa", "target": "radius-1", "username": "noc-test", "password": "Correct-Horse-1"}),
             "aaa",
             json!({"serverName": "radius-1", "username": "noc-test", "password": "Correct-Horse-1"}),
         ),
         (
-            &cx,
             "cx",
             json!({"kind": "http", "target": "www.example.com", "vrf": "mgmt"}),
             "http",
             json!({"destination": "www.example.com", "protocol": "HTTP", "vrfName": "mgmt"}),
         ),
         (
-            &cx,
             "cx",
             json!({"kind": "https", "target": "www.example.com"}),
             "http",
             json!({"destination": "www.example.com", "protocol": "HTTPS"}),
         ),
         (
-            &cx,
             "cx",
             json!({"kind": "aaa", "target": "10.1.1.10", "port": 1812, "username": "noc-test",
                    "password": "Correct-Horse-1", "auth_method": "chap", "vrf": "default"}),
@@ -127,7 +117,6 @@ async fn each_family_sends_its_documented_request_and_maps_the_result() {
                    "username": "noc-test", "password": "Correct-Horse-1", "vrfName": "default"}),
         ),
         (
-            &cx,
             "cx",
             json!({"kind": "aaa", "target": "10.1.1.10", "username": "noc-test", "password": "Correct-Horse-1"}),
             "aaa",
@@ -135,93 +124,147 @@ async fn each_family_sends_its_documented_request_and_maps_the_result() {
                    "username": "noc-test", "password": "Correct-Horse-1"}),
         ),
         (
-            &gw,
             "gateways",
             json!({"kind": "http", "target": "www.example.com"}),
             "http",
             json!({"url": "www.example.com"}),
         ),
         (
-            &gw,
             "gateways",
             json!({"kind": "https", "target": "www.example.com"}),
             "https",
             json!({"url": "www.example.com"}),
         ),
     ];
-    for (d, family, mut args, op, body) in cases {
-        sim.clear_journal();
-        args["serial"] = json!(d.serial_number.to_lowercase());
-        let result = call(&client, "test_connectivity", args.clone()).await;
-        let out = structured(&result);
-        let kind = args["kind"].as_str().unwrap();
-        assert_eq!(out["device_type"], family, "{out}");
-        assert_eq!(out["serial"], d.serial_number.as_str());
-        assert_eq!(out["kind"], kind);
-        assert_eq!(out["status"], "COMPLETED", "{out}");
-        assert_eq!(out["passed"], true, "{args} → {out}");
-        assert_eq!(out["timed_out"], false);
-        assert_eq!(out["task"]["operation"], op);
-        assert!(
-            summary(&out).contains(&format!(
-                "{} test from {}",
-                kind.to_uppercase(),
-                match family {
-                    "aps" => "access point",
-                    "cx" => "AOS-CX switch",
-                    _ => "gateway",
-                }
-            )) && summary(&out).contains("PASSED"),
-            "{out}"
-        );
-        // One device lookup (a switch also its details), one POST, the polls; all documented.
-        let sent = posts(&sim);
-        assert_eq!(sent.len(), 1, "{sent:?}");
-        assert_eq!(
-            sent[0].path,
-            format!(
-                "/network-troubleshooting/v1/{family}/{}/{op}",
-                d.serial_number
-            )
-        );
-        assert_eq!(body_of(&sent[0]), body, "{args}");
-        let ts = troubleshooting(&sim);
-        assert!(ts.len() >= 3, "POST and at least two polls: {ts:?}");
-        for e in &ts {
-            spec::check_request(&api, e);
-        }
-        assert!(
-            ts[1..]
+    // Each case on its own online device of the family where there are enough, and the calls
+    // in rounds of at most six on distinct devices (each waits for two polls).
+    let online_of = |family: &str| -> Vec<Device> {
+        let (t, switch_type) = match family {
+            "aps" => (DeviceType::AccessPoint, None),
+            "cx" => (DeviceType::Switch, Some("cx")),
+            _ => (DeviceType::Gateway, None),
+        };
+        sim.dataset()
+            .devices
+            .iter()
+            .filter(|d| {
+                d.device_type == t
+                    && d.status == DeviceStatus::Online
+                    && (switch_type.is_none() || d.switch_type.as_deref() == switch_type)
+            })
+            .cloned()
+            .collect()
+    };
+    let mut pending: Vec<(Device, &str, Value, &str, Value)> = cases
+        .into_iter()
+        .enumerate()
+        .map(|(i, (family, mut args, op, body))| {
+            let devices = online_of(family);
+            let d = devices[i % devices.len()].clone();
+            args["serial"] = json!(d.serial_number.to_lowercase());
+            (d, family, args, op, body)
+        })
+        .collect();
+    while !pending.is_empty() {
+        let (mut round, mut rest) = (Vec::new(), Vec::new());
+        for case in pending {
+            let clash = round
                 .iter()
-                .all(|e| e.method == "GET" && e.path.contains(&format!("/{op}/async-operations/")))
-        );
-        // The measurements of each family's result schema.
-        match (family, kind) {
-            ("aps", "http" | "https") => {
-                assert!(out["download_kbps"].as_f64().unwrap() > 0.0, "{out}");
+                .any(|(d, ..): &(Device, &str, Value, &str, Value)| {
+                    d.serial_number == case.0.serial_number
+                });
+            if round.len() < 6 && !clash {
+                round.push(case);
+            } else {
+                rest.push(case);
             }
-            ("aps", "tcp") => {
-                assert!(out["connect_ms"].as_f64().unwrap() > 0.0, "{out}");
-                assert_eq!(out["port"], 443);
-                assert!(summary(&out).contains("mail.example.com:443"), "{out}");
-                assert!(summary(&out).contains("connected in"), "{out}");
+        }
+        pending = rest;
+        sim.clear_journal();
+        let results = futures_join_all(
+            round
+                .iter()
+                .map(|(_, _, args, _, _)| call(&client, "test_connectivity", args.clone())),
+        )
+        .await;
+        for ((d, family, args, op, body), result) in round.into_iter().zip(results) {
+            let out = structured(&result);
+            let kind = args["kind"].as_str().unwrap();
+            assert_eq!(out["device_type"], family, "{out}");
+            assert_eq!(out["serial"], d.serial_number.as_str());
+            assert_eq!(out["kind"], kind);
+            assert_eq!(out["status"], "COMPLETED", "{out}");
+            assert_eq!(out["passed"], true, "{args} → {out}");
+            assert_eq!(out["timed_out"], false);
+            assert_eq!(out["task"]["operation"], op);
+            assert!(
+                summary(&out).contains(&format!(
+                    "{} test from {}",
+                    kind.to_uppercase(),
+                    match family {
+                        "aps" => "access point",
+                        "cx" => "AOS-CX switch",
+                        _ => "gateway",
+                    }
+                )) && summary(&out).contains("PASSED"),
+                "{out}"
+            );
+            // One POST, the polls; all documented.
+            let sent: Vec<JournalEntry> = posts(&sim)
+                .into_iter()
+                .filter(|e| e.path.contains(&d.serial_number))
+                .collect();
+            assert_eq!(sent.len(), 1, "{sent:?}");
+            assert_eq!(
+                sent[0].path,
+                format!(
+                    "/network-troubleshooting/v1/{family}/{}/{op}",
+                    d.serial_number
+                )
+            );
+            assert_eq!(body_of(&sent[0]), body, "{args}");
+            let ts: Vec<JournalEntry> = troubleshooting(&sim)
+                .into_iter()
+                .filter(|e| e.path.contains(&d.serial_number))
+                .collect();
+            assert!(ts.len() >= 3, "POST and at least two polls: {ts:?}");
+            for e in &ts {
+                spec::check_request(&api, e);
             }
-            (_, "aaa") => {
-                assert_eq!(out["authenticated"], true, "{out}");
-                assert!(summary(&out).contains("accepted the login"), "{out}");
-            }
-            ("cx", _) => {
-                assert!(out["response_ms"].as_f64().unwrap() > 0.0, "{out}");
-                assert_eq!(out["success_percent"], 100.0);
-                assert!(out["resolved_ip"].is_string(), "{out}");
-                assert_eq!(out["problems"], json!([]));
-            }
-            _ => {
-                assert_eq!(out["http_status"], 200, "{out}");
-                assert!(out["response_ms"].as_f64().unwrap() > 0.0, "{out}");
-                assert!(out["download_kbps"].as_f64().unwrap() > 0.0, "{out}");
-                assert_eq!(out["success_percent"], 100.0);
-                assert!(summary(&out).contains("HTTP 200"), "{out}");
+            assert!(
+                ts[1..]
+                    .iter()
+                    .all(|e| e.method == "GET"
+                        && e.path.contains(&format!("/{op}/async-operations/")))
+            );
+            // The measurements of each family's result schema.
+            match (family, kind) {
+                ("aps", "http" | "https") => {
+                    assert!(out["download_kbps"].as_f64().unwrap() > 0.0, "{out}");
+                }
+                ("aps", "tcp") => {
+                    assert!(out["connect_ms"].as_f64().unwrap() > 0.0, "{out}");
+                    assert_eq!(out["port"], 443);
+                    assert!(summary(&out).contains("mail.example.com:443"), "{out}");
+                    assert!(summary(&out).contains("connected in"), "{out}");
+                }
+                (_, "aaa") => {
+                    assert_eq!(out["authenticated"], true, "{out}");
+                    assert!(summary(&out).contains("accepted the login"), "{out}");
+                }
+                ("cx", _) => {
+                    assert!(out["response_ms"].as_f64().unwrap() > 0.0, "{out}");
+                    assert_eq!(out["success_percent"], 100.0);
+                    assert!(out["resolved_ip"].is_string(), "{out}");
+                    assert_eq!(out["problems"], json!([]));
+                }
+                _ => {
+                    assert_eq!(out["http_status"], 200, "{out}");
+                    assert!(out["response_ms"].as_f64().unwrap() > 0.0, "{out}");
+                    assert!(out["download_kbps"].as_f64().unwrap() > 0.0, "{out}");
+                    assert_eq!(out["success_percent"], 100.0);
+                    assert!(summary(&out).contains("HTTP 200"), "{out}");
+                }
             }
         }
     }
@@ -235,7 +278,7 @@ async fn failed_tests_and_rejected_logins_are_results_not_errors() {
     let ap = online(&sim, DeviceType::AccessPoint, None);
     let cx = online(&sim, DeviceType::Switch, Some("cx"));
     let gw = online(&sim, DeviceType::Gateway, None);
-    for (d, args, reason) in [
+    let failing = [
         (
             &ap,
             json!({"kind": "https", "target": "https://portal.invalid/health"}),
@@ -256,10 +299,19 @@ async fn failed_tests_and_rejected_logins_are_results_not_errors() {
             json!({"kind": "http", "target": "192.0.2.80"}),
             "timed out",
         ),
-    ] {
-        let mut args = args;
+    ]
+    .map(|(d, mut args, reason)| {
         args["serial"] = json!(d.serial_number);
-        let out = structured(&call(&client, "test_connectivity", args.clone()).await);
+        (args, reason)
+    });
+    let results = futures_join_all(
+        failing
+            .iter()
+            .map(|(args, _)| call(&client, "test_connectivity", args.clone())),
+    )
+    .await;
+    for ((_, reason), result) in failing.iter().zip(results) {
+        let out = structured(&result);
         assert_eq!(out["status"], "FAILED", "{out}");
         assert_eq!(out["passed"], false);
         assert!(
@@ -274,7 +326,7 @@ async fn failed_tests_and_rejected_logins_are_results_not_errors() {
     }
 
     // A rejected login: the test COMPLETED, the login did not pass.
-    for (d, target, password, reason) in [
+    let logins = [
         (&ap, "radius-1", "wrong-Horse-1", Some("Access-Reject")),
         (&cx, "10.1.1.10", "WRONG-horse-2", None),
         (
@@ -289,16 +341,18 @@ async fn failed_tests_and_rejected_logins_are_results_not_errors() {
             "Correct-Horse-1",
             Some("No response from RADIUS server"),
         ),
-    ] {
-        let out = structured(
-            &call(
-                &client,
-                "test_connectivity",
-                json!({"serial": d.serial_number, "kind": "aaa", "target": target,
-                       "username": "noc-test", "password": password}),
-            )
-            .await,
-        );
+    ];
+    let results = futures_join_all(logins.iter().map(|(d, target, password, _)| {
+        call(
+            &client,
+            "test_connectivity",
+            json!({"serial": d.serial_number, "kind": "aaa", "target": target,
+                   "username": "noc-test", "password": password}),
+        )
+    }))
+    .await;
+    for ((_, _, password, reason), result) in logins.iter().zip(results) {
+        let out = structured(&result);
         assert_eq!(out["status"], "COMPLETED", "{out}");
         assert_eq!(out["authenticated"], false, "{out}");
         assert_eq!(out["passed"], false);

@@ -926,6 +926,7 @@ mod tests {
                 "mac_address" | "client_mac" => "aa:bb:cc:dd:ee:ff".into(),
                 "destination" => "8.8.8.8".into(),
                 "commands" => serde_json::json!(["show version"]),
+                "kind" => "http".into(),
                 "location" => "/network-troubleshooting/v1/aps/CNK7ABC123/ping/async-operations/\
                                0b0f5f5e-1111-4222-8333-444455556666"
                     .into(),
@@ -1141,8 +1142,8 @@ mod tests {
         let off = with(false, false);
         let on = with(true, false);
         let ro = with(true, true);
-        assert_eq!(off.len(), 40);
-        assert_eq!(on.len(), 40 + ACTION_NAMES.len());
+        assert_eq!(off.len(), 41);
+        assert_eq!(on.len(), 41 + ACTION_NAMES.len());
         for name in ACTION_NAMES {
             assert!(off.get(name).is_none(), "{name}");
             let refusal = off.refusal(name).expect("refused").to_string();
