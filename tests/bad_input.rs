@@ -642,6 +642,8 @@ fn valid_args(tool: &str, schema: &Value) -> Map<String, Value> {
             "wlan_name" => json!("Corp"),
             "query" => json!("switch-1"),
             "commands" => json!(["show version"]),
+            "kind" => json!("http"),
+            "target" => json!("www.example.com"),
             other => panic!("{tool}: no sample value for required argument {other}; add one"),
         };
         args.insert(r.to_string(), value);

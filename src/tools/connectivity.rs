@@ -817,18 +817,21 @@ async fn run_test(
         problems: Vec::new(),
         task: out.task,
     };
+    // Whatever Central echoes of the password is gone before anything is mapped.
+    let mut central_output = out.action_output;
+    if let Some(s) = &a.password {
+        output.fail_reason = output.fail_reason.map(|r| s.scrub(&r));
+        if let Some(o) = central_output.as_mut() {
+            s.scrub_value(o);
+        }
+    }
     match output.status.as_str() {
         "FAILED" => output.passed = Some(false),
-        "COMPLETED" => match out.action_output {
+        "COMPLETED" => match central_output {
             Some(o) => output.apply(&o),
             None => output.passed = Some(false),
         },
         _ => {}
-    }
-    if let Some(s) = &a.password {
-        output.fail_reason = output.fail_reason.map(|r| s.scrub(&r));
-        output.problems = output.problems.iter().map(|p| s.scrub(p)).collect();
-        output.resolved_ip = output.resolved_ip.map(|r| s.scrub(&r));
     }
     Ok(output)
 }

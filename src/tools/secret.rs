@@ -52,11 +52,7 @@ impl SecretArg {
     /// Scrubs every string in `value`, keys included.
     pub fn scrub_value(&self, value: &mut Value) {
         match value {
-            Value::String(s) => {
-                if self.expose().chars().count() >= MIN_SCRUB_LEN && s.contains(self.expose()) {
-                    *s = self.scrub(s);
-                }
-            }
+            Value::String(s) => *s = self.scrub(s),
             Value::Array(items) => items.iter_mut().for_each(|v| self.scrub_value(v)),
             Value::Object(map) => {
                 let old = std::mem::take(map);
