@@ -9,7 +9,9 @@ mod common;
 
 use std::time::Duration;
 
-use aruba_noc_mcp::simulator::{Device, DeviceStatus, DeviceType, JournalEntry, SimulatorHandle};
+use aruba_noc_mcp::simulator::{
+    Device, DeviceStatus, DeviceType, FaultSpec, JournalEntry, SimulatorHandle,
+};
 use common::receiver::{Behaviour, Receiver};
 use common::*;
 use rmcp::model::CallToolResult;
@@ -404,6 +406,36 @@ async fn device_errors_are_explained() {
         "{t}"
     );
     assert!(posts(&sim).is_empty());
+
+    // Central answers the POST 404 or 400: explained, naming the device.
+    let ap = online(&sim, DeviceType::AccessPoint, None);
+    for (code, needle) in [
+        (404, "No access point with serial"),
+        (400, "Central rejected the aaa request"),
+    ] {
+        sim.set_faults(
+            format!(
+                "error={code}@/network-troubleshooting/v1/aps/{}/aaa#1",
+                ap.serial_number
+            )
+            .parse::<FaultSpec>()
+            .unwrap(),
+        );
+        let t = error_text(
+            &call(
+                &client,
+                "test_connectivity",
+                json!({"serial": ap.serial_number, "kind": "aaa", "target": "radius-1",
+                       "username": "noc-test", "password": "Plum-Tree-4411"}),
+            )
+            .await,
+        );
+        assert!(
+            t.contains(needle) && t.contains(&code.to_string()) && t.contains(&ap.serial_number),
+            "{t}"
+        );
+        assert!(!t.contains("Plum-Tree-4411"), "{t}");
+    }
     client.cancel().await.unwrap();
 }
 

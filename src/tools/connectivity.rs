@@ -540,15 +540,16 @@ impl TestConnectivityOutput {
                     _ => None,
                 };
                 let mut problems = Vec::new();
-                for (key, source) in [("httpError", r), ("dnsError", r)] {
-                    if let Some(n) = fields::count(source, key).filter(|n| *n > 0) {
+                for key in ["httpError", "dnsError"] {
+                    if let Some(n) = fields::count(r, key).filter(|n| *n > 0) {
                         problems.push(format!("{key} {n}"));
                     }
                 }
-                if let Some(Value::Object(stats)) = o.get("statistics") {
-                    for (key, v) in stats {
-                        let n = fields::count(&json!({ "n": v }), "n").unwrap_or(0);
-                        if n > 0 && key != "probesTransmitted" {
+                if let Some(stats) = fields::object(o, "statistics")
+                    && let Some(map) = stats.as_object()
+                {
+                    for key in map.keys().filter(|k| *k != "probesTransmitted") {
+                        if let Some(n) = fields::count(stats, key).filter(|n| *n > 0) {
                             problems.push(format!("{} {n}", cut(key, 40)));
                         }
                     }
