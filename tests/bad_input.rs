@@ -646,6 +646,8 @@ fn valid_args(tool: &str, schema: &Value) -> Map<String, Value> {
             "destination" => json!("8.8.8.8"),
             "start_size" | "end_size" => json!(1400),
             "host" => json!("www.example.com"),
+            "kind" => json!("http"),
+            "target" => json!("www.example.com"),
             other => panic!("{tool}: no sample value for required argument {other}; add one"),
         };
         args.insert(r.to_string(), value);

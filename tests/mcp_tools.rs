@@ -81,6 +81,7 @@ async fn tools_list_has_typed_schemas_and_annotations() {
             "get_arp_table",
             "locate_device",
             "nslookup_from_ap",
+            "test_connectivity",
         ]
     );
     for t in &tools {
@@ -92,7 +93,8 @@ async fn tools_list_has_typed_schemas_and_annotations() {
             || t.name == "run_throughput_test"
             || t.name == "get_arp_table"
             || t.name == "locate_device"
-            || t.name == "nslookup_from_ap";
+            || t.name == "nslookup_from_ap"
+            || t.name == "test_connectivity";
         assert_eq!(annotations.read_only_hint, Some(!active), "{}", t.name);
         assert_eq!(annotations.open_world_hint, Some(true), "{}", t.name);
         // The destructive and idempotent hints only mean something for tools that are not

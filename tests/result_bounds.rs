@@ -362,6 +362,10 @@ async fn every_result_is_bounded_summarised_and_valid() {
             "nslookup_from_ap",
             json!({"serial": ap.serial_number, "host": "www.example.com"}),
         ),
+        (
+            "test_connectivity",
+            json!({"serial": gateway.serial_number, "kind": "https", "target": "www.example.com"}),
+        ),
     ];
     // Every tool is measured: a new tool needs its default arguments here.
     let mut listed: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();

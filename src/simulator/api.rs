@@ -5,9 +5,9 @@ use super::config::SimulatorConfig;
 use super::router::Router;
 use super::state::State;
 use super::{
-    actions, admin, arp_locate_dns, auth, clients_detail, events, gateway_ports, gateways, health,
-    inventory, monitoring, notifications, services, show_commands, switch_more, switches, threats,
-    throughput, trends, troubleshooting, wireless,
+    actions, admin, arp_locate_dns, auth, clients_detail, connectivity, events, gateway_ports,
+    gateways, health, inventory, monitoring, notifications, services, show_commands, switch_more,
+    switches, threats, throughput, trends, troubleshooting, wireless,
 };
 
 /// The API routes: the token endpoint and the Central services.
@@ -33,6 +33,7 @@ pub(crate) fn routes() -> Router<State> {
     show_commands::register(&mut routes);
     throughput::register(&mut routes);
     arp_locate_dns::register(&mut routes);
+    connectivity::register(&mut routes);
     routes
 }
 

@@ -74,6 +74,7 @@ mod auth;
 mod body;
 mod clients_detail;
 mod config;
+mod connectivity;
 mod data;
 mod effects;
 mod events;

@@ -9,6 +9,10 @@
 //! keeps those spans too, so a warning inside a tool call names the tool and call id even with
 //! `ARUBA_LOG=warn`. With OTLP export on, every log line inside a tool call carries the
 //! `trace_id` and `span_id` of its span, so logs and traces join.
+//!
+//! rmcp's debug and trace events print whole JSON-RPC messages (`received request`, `new event`,
+//! `response message`), tool arguments included, a RADIUS password among them. Whatever
+//! `ARUBA_LOG` says, the log output keeps rmcp's events at INFO and above ([`protocol_dump`]).
 
 use std::fmt::Write as _;
 
@@ -17,6 +21,7 @@ use tracing_subscriber::Layer;
 use tracing_subscriber::filter::{FilterExt, Targets, filter_fn};
 use tracing_subscriber::fmt::format::{FormatEvent, FormatFields, Writer};
 use tracing_subscriber::fmt::{FmtContext, FormattedFields, MakeWriter};
+use tracing_subscriber::layer::Filter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -53,8 +58,7 @@ where
         .filter
         .parse()
         .unwrap_or_else(|_| Targets::new().with_default(tracing::Level::INFO));
-    let contract_spans = filter_fn(is_contract_span).with_max_level_hint(tracing::Level::INFO);
-    let log_filter = targets.or(contract_spans);
+    let log_filter = log_filter(targets);
     let log_layer = match settings.format {
         LogFormat::Json => tracing_subscriber::fmt::layer()
             .json()
@@ -83,6 +87,22 @@ where
     tracing_subscriber::registry()
         .with(log_layer)
         .with(span_layer)
+}
+
+/// What reaches the log output: `ARUBA_LOG`'s targets and the contract's spans, never rmcp's
+/// message dumps. Keeps the targets' level hint, so callsites above it stay disabled.
+fn log_filter<S: Subscriber>(targets: Targets) -> impl Filter<S> {
+    let contract_spans = filter_fn(is_contract_span).with_max_level_hint(tracing::Level::INFO);
+    let no_dumps =
+        filter_fn(|meta| !protocol_dump(meta)).with_max_level_hint(tracing::Level::TRACE);
+    targets.or(contract_spans).and(no_dumps)
+}
+
+/// An rmcp event below INFO: those print whole protocol messages with the tool arguments, so
+/// they never reach the log.
+pub fn protocol_dump(meta: &tracing::Metadata<'_>) -> bool {
+    *meta.level() > tracing::Level::INFO
+        && (meta.target() == "rmcp" || meta.target().starts_with("rmcp::"))
 }
 
 /// Wraps an event formatter and adds `trace_id`/`span_id` of the nearest exported span to the
@@ -247,6 +267,39 @@ mod tests {
             !text.contains("trace_id") && !text.contains("sekrit"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn rmcp_message_dumps_stay_out_of_the_log_at_any_level() {
+        let out = Buffer::default();
+        let subscriber = subscriber(&settings("trace", LogFormat::Json), None, out.clone());
+        tracing::subscriber::with_default(subscriber, || {
+            let request = r#"CallToolRequest { arguments: {"password": "hunter2-x"} }"#;
+            tracing::trace!(target: "rmcp::service", evt = request, "new event");
+            tracing::debug!(target: "rmcp::service", request, "received request");
+            tracing::info!(target: "rmcp::service", "Service initialized as server");
+            tracing::debug!(target: "rmcp_like", "another crate's debug line");
+            tracing::trace!("our own trace line");
+        });
+        let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+        assert!(!text.contains("hunter2"), "{text}");
+        assert!(text.contains("Service initialized as server"), "{text}");
+        assert!(text.contains("another crate's debug line"), "{text}");
+        assert!(text.contains("our own trace line"), "{text}");
+    }
+
+    #[test]
+    fn the_log_filter_keeps_the_level_hint() {
+        use tracing_subscriber::filter::LevelFilter;
+        for (directives, hint) in [
+            ("warn", LevelFilter::INFO),
+            ("info", LevelFilter::INFO),
+            ("debug", LevelFilter::DEBUG),
+            ("warn,aruba_noc_mcp=trace", LevelFilter::TRACE),
+        ] {
+            let f = log_filter::<tracing_subscriber::Registry>(directives.parse().unwrap());
+            assert_eq!(f.max_level_hint(), Some(hint), "{directives}");
+        }
     }
 
     #[test]
