@@ -392,3 +392,49 @@ async fn run_show_commands_refuses_bad_commands_and_reports_device_errors() {
     assert_eq!(result.is_error, Some(true));
     client.cancel().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_timed_out_show_command_is_fetched_later_with_its_output() {
+    let sim = simulator();
+    let client = session(&sim, &[]).await;
+    let ap = online(&sim, DeviceType::AccessPoint, None);
+    // A one-second wait ends before the task finishes (the simulator needs two polls and the
+    // first poll waits a second).
+    let result = call(
+        &client,
+        "run_show_commands",
+        json!({"serial": ap.serial_number, "commands": ["show version"], "timeout_seconds": 1}),
+    )
+    .await;
+    assert_ne!(result.is_error, Some(true), "{}", text(&result));
+    let out = structured(&result);
+    assert_eq!(out["timed_out"], true, "{out}");
+    assert!(out["results"].as_array().unwrap().is_empty(), "{out}");
+    let location = out["task"]["location"].as_str().unwrap().to_string();
+    assert!(
+        out["summary"].as_str().unwrap().contains(&format!(
+            "get_async_test_result with location \"{location}\""
+        )),
+        "{out}"
+    );
+
+    // The handle fetches the finished task, with Central's output.
+    let result = call(
+        &client,
+        "get_async_test_result",
+        json!({"location": location, "timeout_seconds": 30}),
+    )
+    .await;
+    assert_ne!(result.is_error, Some(true), "{}", text(&result));
+    let out = structured(&result);
+    assert_eq!(out["status"], "COMPLETED", "{out}");
+    assert_eq!(out["test"], "showCommands");
+    let results = out["output"]["results"].as_array().expect("output.results");
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0]["command"], "show version");
+    assert!(
+        results[0]["output"].as_str().unwrap().contains("AOS-10"),
+        "{out}"
+    );
+    client.cancel().await.unwrap();
+}

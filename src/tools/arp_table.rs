@@ -126,8 +126,8 @@ impl ToolOutput for ArpTableOutput {
         let device = self.device();
         if self.timed_out {
             return format!(
-                "The ARP table of {device} is still {} after the wait; call get_arp_table again with a longer timeout_seconds (list_device_tasks shows the task).",
-                self.status
+                "The ARP table of {device} is still {} after the wait; get_async_test_result with location \"{}\" fetches the result (its `output`).",
+                self.status, self.task.location
             );
         }
         if self.status == "FAILED" {

@@ -647,7 +647,7 @@ impl ToolOutput for TestConnectivityOutput {
         let what = self.what();
         if self.status != "COMPLETED" && self.status != "FAILED" {
             return format!(
-                "The {what} is still {} after the wait; list_device_tasks lists the task ({}).",
+                "The {what} is still {} after the wait; get_async_test_result with location \"{}\" fetches the result (its `output`).",
                 self.status, self.task.location
             );
         }

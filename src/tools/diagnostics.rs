@@ -625,11 +625,12 @@ pub struct TestOutput {
     pub polls: u32,
     /// Seconds this call waited.
     pub elapsed_seconds: f64,
-    /// Central's `output` of a device action's task (per-port results, cable pairs), for the
-    /// action tools; not part of this output.
-    #[serde(skip)]
-    #[schemars(skip)]
-    pub(crate) action_output: Option<Value>,
+    /// Central's `output` of a task other than ping or traceroute (show commands, ARP table,
+    /// connectivity, throughput, sweep, port actions) as Central gives it; the tools that start
+    /// such tasks map it to their own result, get_async_test_result returns it as is.
+    #[serde(rename = "output", skip_serializing_if = "Option::is_none")]
+    #[schemars(description = "Central's output of a test other than ping/traceroute.")]
+    pub action_output: Option<Value>,
 }
 
 impl TestOutput {
@@ -1229,11 +1230,11 @@ async fn traceroute(
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AsyncResultArgs {
-    /// The task's `location` as a ping/traceroute tool returned it
-    /// (`/network-troubleshooting/v1/<device-type>/<serial>/<ping|traceroute>/async-operations/<task-id>`).
+    /// The task's `location` as a diagnostics tool returned it
+    /// (`/network-troubleshooting/v1/<device-type>/<serial>/<operation>/async-operations/<task-id>`).
     /// Give this, or the four fields below.
     #[schemars(
-        description = "The `location` a ping/traceroute tool returned; or give the four fields below."
+        description = "The `location` a diagnostics tool returned; or give the four fields below."
     )]
     pub location: Option<String>,
     /// Device-type segment of the task: aps, cx, aos-s or gateways.
@@ -1242,7 +1243,7 @@ pub struct AsyncResultArgs {
     /// Serial of the device running the test.
     #[schemars(description = "")]
     pub serial: Option<String>,
-    /// ping or traceroute.
+    /// The operation path segment: ping, traceroute, showCommands, getArpTable, …
     #[schemars(description = "")]
     pub operation: Option<Operation>,
     /// The task id (a UUID). A full location is also accepted here.
@@ -1297,7 +1298,7 @@ impl AsyncResultArgs {
             &self.task_id,
         ) else {
             return Err(ToolError::InvalidArgument(format!(
-                "argument `{}` is required: give the task `location` a ping/traceroute tool returned, or all of device_type, serial, operation and task_id",
+                "argument `{}` is required: give the task `location` a diagnostics tool returned, or all of device_type, serial, operation and task_id",
                 missing.join("`, `")
             )));
         };
@@ -1388,8 +1389,8 @@ pub fn get_async_test_result() -> ToolSpec {
     ToolSpec::read(
         ToolInfo {
             name: "get_async_test_result",
-            title: "Result of a ping or traceroute",
-            description: "Result of a ping or traceroute that returned before finishing (timed_out): pass its location.",
+            title: "Result of a diagnostics test",
+            description: "Result of a ping, traceroute or other diagnostics test that returned before finishing (timed_out): pass its location.",
             toolset: Toolset::Diagnostics,
         },
         async_result,

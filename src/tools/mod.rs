@@ -1076,7 +1076,7 @@ mod tests {
     }
 
     /// Budgets of the whole catalogue (issues 18, 19): the model view at most 32,690 B, the whole
-    /// `tools/list` result at most 100.8 kB. `ARUBA_PRINT_SIZES=1` prints the sizes per tool.
+    /// `tools/list` result at most 100.9 kB. `ARUBA_PRINT_SIZES=1` prints the sizes per tool.
     #[test]
     fn the_catalogue_fits_its_budgets() {
         let registry = Registry::select(catalogue(), &settings(None, None, false)).unwrap();
@@ -1106,10 +1106,11 @@ mod tests {
             "model view is {model} bytes; the budget is 32,690"
         );
         // tools/list: 96,000 B for the 40 tools of issues 18 and 19's first part, plus 4,800 B for
-        // the six diagnostics tools after them (their output schemas are most of it).
+        // the six diagnostics tools after them (their output schemas are most of it), plus 100 B
+        // for the `output` a ping-shaped result carries for any other test (get_async_test_result).
         assert!(
-            wire <= 100_800,
-            "tools/list is {wire} bytes; the budget is 100,800"
+            wire <= 100_900,
+            "tools/list is {wire} bytes; the budget is 100,900"
         );
     }
 

@@ -110,8 +110,8 @@ impl ToolOutput for NslookupOutput {
             .unwrap_or_default();
         if self.timed_out {
             return format!(
-                "The lookup of {} from {ap} is still {} after the wait; call nslookup_from_ap again later (list_device_tasks shows the task).",
-                self.host, self.status
+                "The lookup of {} from {ap} is still {} after the wait; get_async_test_result with location \"{}\" fetches the result (its `output`).",
+                self.host, self.status, self.task.location
             );
         }
         match self.status.as_str() {

@@ -115,7 +115,7 @@ impl ToolOutput for RunShowCommandsOutput {
         let device = format!("{} {}", self.device_type.noun(), self.serial);
         if self.timed_out {
             return format!(
-                "The show commands on {device} are still {} after the wait; list_device_tasks shows the task ({}).",
+                "The show commands on {device} are still {} after the wait; get_async_test_result with location \"{}\" fetches the result (its `output`).",
                 self.status, self.task.location
             );
         }

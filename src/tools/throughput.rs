@@ -249,7 +249,7 @@ impl ToolOutput for RunThroughputTestOutput {
                     .unwrap_or("Central gave no reason")
             ),
             status => format!(
-                "The {what} is still {status} after the wait{}. list_device_tasks shows the task; get_async_test_result with location \"{}\" reports its status.",
+                "The {what} is still {status} after the wait{}. get_async_test_result with location \"{}\" fetches the result (its `output`).",
                 if self.timed_out {
                     " (the wait limit was reached)"
                 } else {
