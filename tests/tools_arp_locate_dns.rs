@@ -8,25 +8,9 @@ mod common;
 use aruba_noc_mcp::simulator::{
     ClientStatus, Device, DeviceStatus, DeviceType, JournalEntry, SimulatorHandle,
 };
+use common::devices::*;
 use common::*;
 use serde_json::{Value, json};
-
-fn device(sim: &SimulatorHandle, f: impl Fn(&Device) -> bool) -> Device {
-    sim.dataset()
-        .devices
-        .iter()
-        .find(|d| f(d))
-        .cloned()
-        .expect("the dataset has such a device")
-}
-
-fn online(sim: &SimulatorHandle, t: DeviceType, switch_type: Option<&str>) -> Device {
-    device(sim, |d| {
-        d.device_type == t
-            && d.status == DeviceStatus::Online
-            && (switch_type.is_none() || d.switch_type.as_deref() == switch_type)
-    })
-}
 
 fn offline_ap(sim: &SimulatorHandle) -> Device {
     device(sim, |d| {
@@ -39,20 +23,6 @@ fn site_gateway(sim: &SimulatorHandle, d: &Device) -> Device {
     device(sim, |g| {
         g.device_type == DeviceType::Gateway && g.site_id == d.site_id
     })
-}
-
-fn troubleshooting(sim: &SimulatorHandle) -> Vec<JournalEntry> {
-    api_requests(sim)
-        .into_iter()
-        .filter(|e| e.path.starts_with("/network-troubleshooting/"))
-        .collect()
-}
-
-fn posts(sim: &SimulatorHandle) -> Vec<JournalEntry> {
-    api_requests(sim)
-        .into_iter()
-        .filter(|e| e.method == "POST")
-        .collect()
 }
 
 /// Every troubleshooting request is an operation of the spec with a body it accepts.

@@ -9,44 +9,12 @@ mod common;
 
 use std::time::Duration;
 
-use aruba_noc_mcp::simulator::{
-    Device, DeviceStatus, DeviceType, FaultSpec, JournalEntry, SimulatorHandle,
-};
+use aruba_noc_mcp::simulator::{Device, DeviceStatus, DeviceType, FaultSpec, JournalEntry};
+use common::devices::*;
 use common::receiver::{Behaviour, Receiver};
 use common::*;
 use rmcp::model::CallToolResult;
 use serde_json::{Value, json};
-
-fn device(sim: &SimulatorHandle, f: impl Fn(&Device) -> bool) -> Device {
-    sim.dataset()
-        .devices
-        .iter()
-        .find(|d| f(d))
-        .cloned()
-        .expect("the dataset has such a device")
-}
-
-fn online(sim: &SimulatorHandle, t: DeviceType, switch_type: Option<&str>) -> Device {
-    device(sim, |d| {
-        d.device_type == t
-            && d.status == DeviceStatus::Online
-            && (switch_type.is_none() || d.switch_type.as_deref() == switch_type)
-    })
-}
-
-fn posts(sim: &SimulatorHandle) -> Vec<JournalEntry> {
-    api_requests(sim)
-        .into_iter()
-        .filter(|e| e.method == "POST")
-        .collect()
-}
-
-fn troubleshooting(sim: &SimulatorHandle) -> Vec<JournalEntry> {
-    api_requests(sim)
-        .into_iter()
-        .filter(|e| e.path.starts_with("/network-troubleshooting/"))
-        .collect()
-}
 
 fn body_of(e: &JournalEntry) -> Value {
     serde_json::from_str(e.body.as_deref().expect("a body")).expect("a JSON body")

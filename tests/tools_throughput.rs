@@ -6,42 +6,12 @@
 mod common;
 
 use aruba_noc_mcp::simulator::{Device, DeviceStatus, DeviceType, JournalEntry, SimulatorHandle};
+use common::devices::*;
 use common::*;
 use serde_json::{Value, json};
 
-fn device(sim: &SimulatorHandle, f: impl Fn(&Device) -> bool) -> Device {
-    sim.dataset()
-        .devices
-        .iter()
-        .find(|d| f(d))
-        .cloned()
-        .expect("the dataset has such a device")
-}
-
-fn online(sim: &SimulatorHandle, t: DeviceType, switch_type: Option<&str>) -> Device {
-    device(sim, |d| {
-        d.device_type == t
-            && d.status == DeviceStatus::Online
-            && (switch_type.is_none() || d.switch_type.as_deref() == switch_type)
-    })
-}
-
 fn site_index(sim: &SimulatorHandle, d: &Device) -> u8 {
     sim.dataset().site(&d.site_id).expect("site").index
-}
-
-fn troubleshooting(sim: &SimulatorHandle) -> Vec<JournalEntry> {
-    api_requests(sim)
-        .into_iter()
-        .filter(|e| e.path.starts_with("/network-troubleshooting/"))
-        .collect()
-}
-
-fn posts(sim: &SimulatorHandle) -> Vec<JournalEntry> {
-    api_requests(sim)
-        .into_iter()
-        .filter(|e| e.method == "POST")
-        .collect()
 }
 
 fn body(e: &JournalEntry) -> Value {

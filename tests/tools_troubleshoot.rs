@@ -4,33 +4,10 @@
 
 mod common;
 
-use aruba_noc_mcp::simulator::{Device, DeviceStatus, DeviceType, JournalEntry, SimulatorHandle};
+use aruba_noc_mcp::simulator::{DeviceStatus, DeviceType};
+use common::devices::*;
 use common::*;
 use serde_json::{Value, json};
-
-fn device(sim: &SimulatorHandle, f: impl Fn(&Device) -> bool) -> Device {
-    sim.dataset()
-        .devices
-        .iter()
-        .find(|d| f(d))
-        .cloned()
-        .expect("the dataset has such a device")
-}
-
-fn online(sim: &SimulatorHandle, t: DeviceType, switch_type: Option<&str>) -> Device {
-    device(sim, |d| {
-        d.device_type == t
-            && d.status == DeviceStatus::Online
-            && (switch_type.is_none() || d.switch_type.as_deref() == switch_type)
-    })
-}
-
-fn troubleshooting(sim: &SimulatorHandle) -> Vec<JournalEntry> {
-    api_requests(sim)
-        .into_iter()
-        .filter(|e| e.path.starts_with("/network-troubleshooting/"))
-        .collect()
-}
 
 #[tokio::test]
 async fn list_device_tasks_lists_the_tasks_a_test_started() {
@@ -192,13 +169,6 @@ async fn list_device_tasks_errors_name_the_serial_and_read_only_keeps_it() {
     assert!(text(&result).contains("extra"), "{}", text(&result));
     assert!(api_requests(&sim).is_empty());
     client.cancel().await.unwrap();
-}
-
-fn posts(sim: &SimulatorHandle) -> Vec<JournalEntry> {
-    api_requests(sim)
-        .into_iter()
-        .filter(|e| e.method == "POST")
-        .collect()
 }
 
 #[tokio::test]

@@ -232,5 +232,6 @@ where
 }
 
 pub mod daemon;
+pub mod devices;
 pub mod receiver;
 pub mod spec;
