@@ -15,6 +15,8 @@ use rmcp::schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::de::{Deserialize, Deserializer, Error as _};
 use serde_json::Value;
 
+use super::ToolError;
+use crate::central::ApiError;
 use crate::config::Secret;
 
 /// What a scrubbed secret is replaced with.
@@ -105,6 +107,63 @@ impl JsonSchema for SecretArg {
 
     fn json_schema(generator: &mut SchemaGenerator) -> Schema {
         String::json_schema(generator)
+    }
+}
+
+/// `e` with every echo of the secret in its text replaced (Central's error message may quote
+/// the request).
+pub fn scrub_api(e: ApiError, s: &SecretArg) -> ApiError {
+    match e {
+        ApiError::Http {
+            call,
+            status,
+            mut envelope,
+            retry_after,
+        } => {
+            for field in [
+                &mut envelope.message,
+                &mut envelope.error_code,
+                &mut envelope.debug_id,
+            ] {
+                if let Some(text) = field.as_mut() {
+                    *text = s.scrub(text);
+                }
+            }
+            ApiError::Http {
+                call,
+                status,
+                envelope,
+                retry_after,
+            }
+        }
+        ApiError::InvalidResponse { call, detail } => ApiError::InvalidResponse {
+            call,
+            detail: s.scrub(&detail),
+        },
+        ApiError::Retried { attempts, last } => ApiError::Retried {
+            attempts,
+            last: Box::new(scrub_api(*last, s)),
+        },
+        other => other,
+    }
+}
+
+/// `e` without the secret anywhere in its text.
+pub fn scrub_error(e: ToolError, s: &SecretArg) -> ToolError {
+    match e {
+        ToolError::InvalidArgument(m) => ToolError::InvalidArgument(s.scrub(&m)),
+        ToolError::SiteRequired(m) => ToolError::SiteRequired(s.scrub(&m)),
+        ToolError::Refused(m) => ToolError::Refused(s.scrub(&m)),
+        ToolError::Cancelled(m) => ToolError::Cancelled(s.scrub(&m)),
+        ToolError::Unexpected(m) => ToolError::Unexpected(s.scrub(&m)),
+        ToolError::Api { context, source } => ToolError::Api {
+            context: s.scrub(&context),
+            source: Box::new(scrub_api(*source, s)),
+        },
+        ToolError::Explained { message, source } => ToolError::Explained {
+            message: s.scrub(&message),
+            source: Box::new(scrub_api(*source, s)),
+        },
     }
 }
 
