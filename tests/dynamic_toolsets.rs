@@ -58,11 +58,6 @@ async fn dynamic_session(
     (client, changes)
 }
 
-async fn names<H: ClientHandler>(client: &RunningService<RoleClient, H>) -> Vec<String> {
-    let tools = client.list_all_tools().await.expect("tools/list");
-    tools.iter().map(|t| t.name.to_string()).collect()
-}
-
 async fn call_with<H: ClientHandler>(
     client: &RunningService<RoleClient, H>,
     tool: &str,
@@ -110,7 +105,7 @@ async fn enabling_diagnostics_adds_its_tools_and_announces_it() {
     let (client, changes) = dynamic_session(&sim, &[]).await;
     let caps = &client.peer_info().unwrap().capabilities;
     assert_eq!(caps.tools.as_ref().unwrap().list_changed, Some(true));
-    assert_eq!(names(&client).await, core_plus_meta());
+    assert_eq!(tool_names(&client).await, core_plus_meta());
 
     let listed = structured(&call_with(&client, "list_toolsets", json!({})).await);
     let diagnostics = listed["toolsets"]
@@ -148,7 +143,7 @@ async fn enabling_diagnostics_adds_its_tools_and_announces_it() {
     let enabled = call_with(&client, "enable_toolset", json!({"toolset": "diagnostics"})).await;
     assert_eq!(enabled.is_error, Some(false), "{}", text(&enabled));
     wait_for(&changes, 1).await;
-    let now = names(&client).await;
+    let now = tool_names(&client).await;
     for tool in [
         "ping_from_ap",
         "traceroute_from_switch",
@@ -189,7 +184,7 @@ async fn read_only_still_hides_the_active_tests() {
     let (client, _changes) = dynamic_session(&sim, &[("ARUBA_READ_ONLY", "true")]).await;
     let enabled = call_with(&client, "enable_toolset", json!({"toolset": "diagnostics"})).await;
     assert_eq!(enabled.is_error, Some(false), "{}", text(&enabled));
-    let now = names(&client).await;
+    let now = tool_names(&client).await;
     assert!(
         now.contains(&"get_async_test_result".to_string()),
         "{now:?}"
@@ -214,7 +209,11 @@ async fn read_only_still_hides_the_active_tests() {
     assert!(text(&refused).contains("read-only"), "{}", text(&refused));
     let actions = call_with(&client, "enable_toolset", json!({"toolset": "actions"})).await;
     assert_eq!(actions.is_error, Some(true));
-    assert!(!names(&client).await.contains(&"reboot_device".to_string()));
+    assert!(
+        !tool_names(&client)
+            .await
+            .contains(&"reboot_device".to_string())
+    );
     assert!(
         api_requests(&sim).iter().all(|r| r.method == "GET"),
         "nothing posted"
@@ -236,12 +235,12 @@ async fn the_daemon_keeps_enabled_toolsets_per_session() {
     let second = daemon.via_connect_with(Changes::default()).await;
     let enabled = call_with(&first, "enable_toolset", json!({"toolset": "clients"})).await;
     assert_eq!(enabled.is_error, Some(false), "{}", text(&enabled));
-    let first_names = names(&first).await;
+    let first_names = tool_names(&first).await;
     assert!(
         first_names.contains(&"find_client".to_string()),
         "{first_names:?}"
     );
-    assert_eq!(names(&second).await, core_plus_meta());
+    assert_eq!(tool_names(&second).await, core_plus_meta());
     let refused = call_with(&second, "find_client", json!({"query": "x"})).await;
     assert!(
         text(&refused).contains("enable_toolset"),

@@ -738,13 +738,7 @@ async fn tokens_are_renewed_before_they_expire() {
 async fn read_only_and_toolset_selection_narrow_the_catalogue() {
     let sim = simulator();
     let client = session(&sim, &[("ARUBA_TOOLSETS", "clients")]).await;
-    let names: Vec<String> = client
-        .list_all_tools()
-        .await
-        .unwrap()
-        .iter()
-        .map(|t| t.name.to_string())
-        .collect();
+    let names = tool_names(&client).await;
     assert_eq!(
         names,
         [

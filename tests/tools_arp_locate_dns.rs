@@ -631,13 +631,7 @@ async fn nslookup_from_ap_failures_are_results_and_bad_input_is_refused() {
 async fn read_only_hides_and_refuses_all_three() {
     let sim = simulator();
     let client = session(&sim, &[("ARUBA_READ_ONLY", "true")]).await;
-    let names: Vec<String> = client
-        .list_all_tools()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|t| t.name.to_string())
-        .collect();
+    let names = tool_names(&client).await;
     assert!(
         names.contains(&"list_device_tasks".to_string()),
         "{names:?}"

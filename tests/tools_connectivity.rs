@@ -550,13 +550,7 @@ async fn argument_errors_name_the_argument_and_send_nothing() {
 async fn read_only_mode_hides_and_refuses_it() {
     let sim = simulator();
     let client = session(&sim, &[("ARUBA_READ_ONLY", "true")]).await;
-    let names: Vec<String> = client
-        .list_all_tools()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|t| t.name.to_string())
-        .collect();
+    let names = tool_names(&client).await;
     assert!(
         names.contains(&"list_device_tasks".to_string()),
         "{names:?}"

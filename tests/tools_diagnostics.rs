@@ -479,13 +479,7 @@ async fn invalid_arguments_name_the_field_and_send_nothing() {
 async fn read_only_mode_hides_and_refuses_the_test_starters() {
     let sim = simulator();
     let client = session(&sim, &[("ARUBA_READ_ONLY", "true")]).await;
-    let names: Vec<String> = client
-        .list_all_tools()
-        .await
-        .unwrap()
-        .iter()
-        .map(|t| t.name.to_string())
-        .collect();
+    let names = tool_names(&client).await;
     assert!(names.contains(&"get_async_test_result".to_string()));
     assert!(
         !names

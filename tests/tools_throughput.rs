@@ -613,13 +613,7 @@ async fn ping_sweep_checks_its_arguments_refuses_other_families_and_reports_fail
 async fn read_only_hides_and_refuses_both_tools() {
     let sim = simulator();
     let client = session(&sim, &[("ARUBA_READ_ONLY", "true")]).await;
-    let names: Vec<String> = client
-        .list_all_tools()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|t| t.name.to_string())
-        .collect();
+    let names = tool_names(&client).await;
     assert!(names.contains(&"list_device_tasks".to_string()));
     let gw = online(&sim, DeviceType::Gateway, None);
     for (tool, args) in [

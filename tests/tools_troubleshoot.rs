@@ -127,13 +127,7 @@ async fn list_device_tasks_finds_the_family_of_switches_and_gateways() {
 async fn list_device_tasks_errors_name_the_serial_and_read_only_keeps_it() {
     let sim = simulator();
     let client = session(&sim, &[("ARUBA_READ_ONLY", "true")]).await;
-    let names: Vec<String> = client
-        .list_all_tools()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|t| t.name.to_string())
-        .collect();
+    let names = tool_names(&client).await;
     assert!(
         names.contains(&"list_device_tasks".to_string()),
         "{names:?}"
@@ -345,13 +339,7 @@ async fn run_show_commands_refuses_bad_commands_and_reports_device_errors() {
 
     // Read-only mode hides and refuses it.
     let client = session(&sim, &[("ARUBA_READ_ONLY", "true")]).await;
-    let names: Vec<String> = client
-        .list_all_tools()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|t| t.name.to_string())
-        .collect();
+    let names = tool_names(&client).await;
     assert!(!names.contains(&"run_show_commands".to_string()));
     let result = call(
         &client,

@@ -5,10 +5,10 @@
 use std::process::Stdio;
 
 use aruba_noc_mcp::simulator::{JournalEntry, Simulator, SimulatorConfig, SimulatorHandle};
-use rmcp::ServiceExt;
 use rmcp::model::{CallToolRequestParams, CallToolResult, ContentBlock};
 use rmcp::service::{RoleClient, RunningService};
 use rmcp::transport::TokioChildProcess;
+use rmcp::{ClientHandler, ServiceExt};
 use serde_json::Value;
 
 /// The binary cargo built for this test run.
@@ -138,6 +138,12 @@ pub async fn session(
         env.push(((*k).into(), (*v).into()));
     }
     connect(server_command(&env, Stdio::null())).await
+}
+
+/// The names `tools/list` gives the client, in order.
+pub async fn tool_names<H: ClientHandler>(client: &RunningService<RoleClient, H>) -> Vec<String> {
+    let tools = client.list_all_tools().await.expect("tools/list");
+    tools.iter().map(|t| t.name.to_string()).collect()
 }
 
 /// Calls `tool` with `args` (a JSON object).
