@@ -91,6 +91,28 @@ pub fn check_range(name: &str, value: i64, min: i64, max: i64) -> Result<(), Too
     Ok(())
 }
 
+/// [`check_range`] for an optional argument: `None` is fine.
+pub fn optional_range<T: TryInto<i64>>(
+    name: &str,
+    value: Option<T>,
+    min: i64,
+    max: i64,
+) -> Result<(), ToolError> {
+    match value {
+        Some(v) => check_range(name, v.try_into().unwrap_or(i64::MAX), min, max),
+        None => Ok(()),
+    }
+}
+
+/// Whether `v` looks like a host name or an IP address: 1-253 letters, digits, `.`, `-`, `_` or
+/// `:` (IPv6), not starting with `-` (so it cannot pass for a CLI option on the device).
+pub fn is_host(v: &str) -> bool {
+    (1..=253).contains(&v.len())
+        && !v.starts_with('-')
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".-_:".contains(c))
+}
+
 /// Trims `value`; `None` when empty. Longer than `max` characters is an error naming `name`.
 pub fn clean_text(
     name: &str,

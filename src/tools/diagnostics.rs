@@ -345,11 +345,7 @@ fn destination(destination: Option<String>, target: Option<String>) -> Result<St
         }
     };
     let v = value.trim();
-    let ok = (1..=253).contains(&v.len())
-        && v.chars()
-            .all(|c| c.is_ascii_alphanumeric() || ".-_:".contains(c))
-        && !v.starts_with('-');
-    if !ok {
+    if !args::is_host(v) {
         return Err(ToolError::InvalidArgument(format!(
             "argument `{name}`: {} is not a host name or IP address; expected e.g. 8.8.8.8, 2001:db8::1 or www.example.com",
             args::shown(&value)
@@ -367,13 +363,6 @@ fn timeout(value: Option<u64>, default: u64, min: u64) -> Result<Duration, ToolE
         MAX_TIMEOUT_SECONDS as i64,
     )?;
     Ok(Duration::from_secs(t))
-}
-
-fn optional_range(name: &str, value: Option<i64>, min: i64, max: i64) -> Result<(), ToolError> {
-    match value {
-        Some(v) => args::check_range(name, v, min, max),
-        None => Ok(()),
-    }
 }
 
 /// What every start tool validates the same way.
@@ -509,8 +498,8 @@ impl GatewaySource {
 }
 
 fn check_ping(count: Option<i64>, packet_size: Option<i64>) -> Result<(), ToolError> {
-    optional_range("count", count, 1, 100)?;
-    optional_range("packet_size", packet_size, 10, 2000)
+    args::optional_range("count", count, 1, 100)?;
+    args::optional_range("packet_size", packet_size, 10, 2000)
 }
 
 impl Validate for PingApArgs {
@@ -524,7 +513,7 @@ impl Validate for PingGatewayArgs {
     fn validate(&mut self) -> Result<(), ToolError> {
         self.common()?;
         check_ping(self.count, self.packet_size)?;
-        optional_range("vlan", self.vlan, 1, 4095)
+        args::optional_range("vlan", self.vlan, 1, 4095)
     }
 }
 
@@ -538,7 +527,7 @@ impl Validate for PingSwitchArgs {
 impl Validate for TracerouteArgs {
     fn validate(&mut self) -> Result<(), ToolError> {
         self.common()?;
-        optional_range("max_hops", self.max_hops, 1, 255)
+        args::optional_range("max_hops", self.max_hops, 1, 255)
     }
 }
 

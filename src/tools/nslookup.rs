@@ -40,11 +40,7 @@ pub struct NslookupArgs {
 /// A host name (or address) to look up: 1-253 letters, digits, `.`, `-`, `_` or `:`.
 fn host(value: &str) -> Result<String, ToolError> {
     let v = value.trim().trim_end_matches('.');
-    let ok = (1..=253).contains(&v.len())
-        && v.chars()
-            .all(|c| c.is_ascii_alphanumeric() || ".-_:".contains(c))
-        && !v.starts_with(['-', '.']);
-    if ok {
+    if args::is_host(v) && !v.starts_with('.') {
         Ok(v.to_string())
     } else {
         Err(ToolError::InvalidArgument(format!(

@@ -78,11 +78,7 @@ pub struct RunThroughputTestArgs {
 /// `-`; the error names `name`.
 pub(crate) fn host(name: &str, value: &str) -> Result<String, ToolError> {
     let v = value.trim();
-    let ok = (1..=253).contains(&v.len())
-        && v.chars()
-            .all(|c| c.is_ascii_alphanumeric() || ".-_:".contains(c))
-        && !v.starts_with('-');
-    if !ok {
+    if !args::is_host(v) {
         return Err(ToolError::InvalidArgument(format!(
             "argument `{name}`: {} is not an IP address or host name; expected e.g. 203.0.113.10 or iperf.example.com",
             args::shown(value)
@@ -109,20 +105,13 @@ impl RunThroughputTestArgs {
     }
 }
 
-fn optional_range(name: &str, value: Option<u64>, min: i64, max: i64) -> Result<(), ToolError> {
-    match value {
-        Some(v) => args::check_range(name, i64::try_from(v).unwrap_or(i64::MAX), min, max),
-        None => Ok(()),
-    }
-}
-
 impl Validate for RunThroughputTestArgs {
     fn validate(&mut self) -> Result<(), ToolError> {
         self.serial = args::serial("serial", &self.serial)?;
         self.iperf_server = host("iperf_server", &self.iperf_server)?;
-        optional_range("seconds", self.seconds, 1, 120)?;
-        optional_range("parallel", self.parallel, 1, MAX_PARALLEL as i64)?;
-        optional_range("port", self.port, 1, 65535)?;
+        args::optional_range("seconds", self.seconds, 1, 120)?;
+        args::optional_range("parallel", self.parallel, 1, MAX_PARALLEL as i64)?;
+        args::optional_range("port", self.port, 1, 65535)?;
         Ok(())
     }
 }

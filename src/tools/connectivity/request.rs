@@ -157,14 +157,6 @@ fn invalid(message: String) -> ToolError {
     ToolError::InvalidArgument(message)
 }
 
-/// A host name or IP address: 1-253 letters, digits, `.`, `-`, `_` or `:`.
-fn is_host(v: &str) -> bool {
-    (1..=253).contains(&v.len())
-        && !v.starts_with('-')
-        && v.chars()
-            .all(|c| c.is_ascii_alphanumeric() || ".-_:".contains(c))
-}
-
 /// Checks an http/https target: a host, or a URL whose scheme matches `kind`.
 fn check_url(kind: ConnectivityKind, target: &str) -> Result<(), ToolError> {
     let lower = target.to_ascii_lowercase();
@@ -196,7 +188,7 @@ fn check_url(kind: ConnectivityKind, target: &str) -> Result<(), ToolError> {
     let path_ok = path
         .chars()
         .all(|c| c.is_ascii_graphic() && !"\"'<>\\`{}|^".contains(c));
-    if !is_host(host) || !path_ok || target.len() > 255 {
+    if !args::is_host(host) || !path_ok || target.len() > 255 {
         return Err(invalid(format!(
             "argument `target`: {} is not a host or URL; expected e.g. www.example.com or \
              https://portal.example.com/health",
@@ -220,7 +212,7 @@ impl Validate for TestConnectivityArgs {
         match kind {
             ConnectivityKind::Http | ConnectivityKind::Https => check_url(kind, &self.target)?,
             ConnectivityKind::Tcp => {
-                if !is_host(&self.target) {
+                if !args::is_host(&self.target) {
                     return Err(invalid(format!(
                         "argument `target`: {} is not a host name or IP address; kind tcp takes \
                          the host in `target` and the port in `port`, e.g. target mail.example.com, port 443",
