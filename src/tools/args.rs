@@ -74,7 +74,7 @@ fn compact(message: &str) -> String {
 }
 
 /// `text` cut to `max` characters, with `…` when something was cut.
-fn cut(text: &str, max: usize) -> String {
+pub fn cut(text: &str, max: usize) -> String {
     match text.char_indices().nth(max) {
         Some((end, _)) => format!("{}…", text.get(..end).unwrap_or_default()),
         None => text.to_string(),

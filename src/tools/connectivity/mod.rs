@@ -31,10 +31,11 @@ use tokio::time::Instant;
 use super::diagnostics::{self, MAX_DURATION, TaskRequest};
 use super::{ToolContext, ToolError, ToolInfo, ToolSpec, Toolset, actions};
 
+use super::args::cut;
 use super::secret::scrub_error;
 pub use request::{AuthMethod, ConnectivityKind, TestConnectivityArgs};
+use result::MAX_REASON_CHARS;
 pub use result::TestConnectivityOutput;
-use result::{MAX_REASON_CHARS, cut};
 
 async fn run(
     ctx: ToolContext,

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::request::ConnectivityKind;
 use crate::tools::ToolOutput;
+use crate::tools::args::cut;
 use crate::tools::diagnostics::{DeviceKind, TaskHandle};
 use crate::tools::fields;
 
@@ -186,14 +187,6 @@ pub(super) fn kbps(text: &str) -> Option<f64> {
         .ok()
         .filter(|n| n.is_finite() && *n >= 0.0)
         .map(|n| n * factor)
-}
-
-/// `text` cut to `max` characters, with `…` when cut.
-pub(super) fn cut(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((at, _)) => format!("{}…", text.get(..at).unwrap_or(text)),
-        None => text.to_string(),
-    }
 }
 
 fn ms(v: f64) -> String {
